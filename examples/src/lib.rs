@@ -1,0 +1,5 @@
+//! Runnable examples of the v6kit libraries, and the lab that runs the whole
+//! IPv6-first host in network namespaces.
+//!
+//! Each example is a binary under `src/bin/`; the library part is empty.
+#![forbid(unsafe_code)]

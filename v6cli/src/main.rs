@@ -1,0 +1,3 @@
+//! The `v6` command.
+
+fn main() {}
