@@ -86,6 +86,10 @@ impl Pref64 {
     }
 
     /// The prefix length: one of [`PREF64_LENGTHS`].
+    #[expect(
+        clippy::len_without_is_empty,
+        reason = "a prefix length, not the size of a collection"
+    )]
     pub const fn len(&self) -> u8 {
         self.prefix.prefix_len()
     }
@@ -212,7 +216,7 @@ mod tests {
 
     #[test]
     fn rejects_u_octet_in_slash_96() {
-        let err = "2001:db8::ff00:0:0/96".parse::<Pref64>().unwrap_err();
+        let err = "2001:db8::ff00:0:0:0/96".parse::<Pref64>().unwrap_err();
         assert!(matches!(err, Error::Pref64ReservedBits { .. }), "{err}");
     }
 
