@@ -107,6 +107,27 @@ pub enum Error {
         requested: u128,
     },
 
+    /// A supernet length that is longer than the prefix it should contain.
+    #[error("{prefix} has no supernet /{len}: a supernet is at most /{}", prefix.prefix_len())]
+    SupernetLength {
+        /// The prefix as given.
+        prefix: IpNet,
+        /// The requested supernet length.
+        len: u8,
+    },
+
+    /// Two addresses that do not make a range: of different address
+    /// families, or the start after the end.
+    #[error("{start} to {end} is not a range of addresses: {reason}")]
+    Range {
+        /// The first address as given.
+        start: IpAddr,
+        /// The last address as given.
+        end: IpAddr,
+        /// Why not.
+        reason: &'static str,
+    },
+
     /// A name that is not a reverse-DNS name of an address or prefix.
     #[error("{name:?} is not a reverse-DNS name: {reason}")]
     ReverseName {
