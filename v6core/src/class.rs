@@ -15,6 +15,8 @@ use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
+use crate::prefix::{Family, addr_bits, host_bits, host_mask};
+
 /// The class of an address or prefix: the most specific special-purpose
 /// block it falls in.
 ///
@@ -192,9 +194,19 @@ fn most_specific(prefix: IpNet) -> Classification {
         IpNet::V4(_) => IPV4_GLOBAL,
         IpNet::V6(_) => IPV6_RESERVED,
     };
+    let family = Family::of_net(prefix);
+    let bits = addr_bits(prefix.addr());
+    let len = prefix.prefix_len();
+    // Compares masked numbers rather than calling `IpNet::contains`, which
+    // is several times slower and runs once per row.
+    let inside = |block: IpNet| {
+        Family::of_net(block) == family
+            && block.prefix_len() <= len
+            && (addr_bits(block.addr()) ^ bits) & !host_mask(host_bits(block)) == 0
+    };
     TABLE
         .iter()
-        .filter(|row| row.block.contains(&prefix))
+        .filter(|row| inside(row.block))
         .max_by_key(|row| row.block.prefix_len())
         .copied()
         .unwrap_or(fallback)

@@ -178,7 +178,7 @@ pub(crate) const fn host_mask(host_bits: u32) -> u128 {
 }
 
 /// The number of host bits of a prefix: 128 for `::/0`, 0 for a /128.
-fn host_bits(prefix: IpNet) -> u32 {
+pub(crate) fn host_bits(prefix: IpNet) -> u32 {
     u32::from(prefix.max_prefix_len() - prefix.prefix_len())
 }
 

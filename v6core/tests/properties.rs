@@ -4,6 +4,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use proptest::prelude::*;
+use v6core::class::{TABLE, classify, classify_net};
 use v6core::prefix::{
     Count, address_count, aggregate, first, last, next_sibling, parse_prefix, range_to_prefixes,
     subnet_count, subnets,
@@ -160,6 +161,25 @@ proptest! {
         prop_assert_eq!(bits(got.addr()), bits(first(prefix)) + i as u128);
         let back = subnets(prefix, max).unwrap().nth_back(i).unwrap();
         prop_assert_eq!(bits(back.addr()), bits(last(prefix)) - i as u128);
+    }
+
+    #[test]
+    fn classification_is_the_most_specific_block(addr in any_addr(), len in 0..=128u8) {
+        let class = classify(addr);
+        prop_assert!(class.block.contains(&addr));
+        for row in TABLE {
+            if row.block.contains(&addr) {
+                prop_assert!(row.block.prefix_len() <= class.block.prefix_len(), "{} in {}", addr, row.block);
+            }
+        }
+        let prefix = IpNet::new(addr, len.min(IpNet::from(addr).max_prefix_len())).unwrap();
+        let class = classify_net(prefix);
+        prop_assert!(class.block.contains(&prefix));
+        for row in TABLE {
+            if row.block.contains(&prefix) {
+                prop_assert!(row.block.prefix_len() <= class.block.prefix_len(), "{} in {}", prefix, row.block);
+            }
+        }
     }
 
     #[test]
