@@ -183,7 +183,7 @@ pub(crate) struct RandomArgs {
     #[arg(value_name = "PREFIX")]
     pub(crate) prefix: String,
 
-    /// How many distinct addresses to print.
+    /// How many distinct addresses to print (at most 1048576).
     #[arg(short = 'n', long = "count", value_name = "N", default_value_t = 1)]
     pub(crate) count: usize,
 }

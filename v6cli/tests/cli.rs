@@ -403,6 +403,10 @@ fn random_addresses() {
 
     assert_eq!(ok(&["random", "2001:db8::/64"]).lines().count(), 1);
     bad(&["random", "192.0.2.0/30", "-n", "5"], "5");
+    bad(
+        &["random", "2001:db8::/64", "-n", "100000000000000"],
+        "100000000000000",
+    );
 }
 
 #[test]
