@@ -1,0 +1,287 @@
+//! Test hosts for v6kit's end-to-end tests: Linux network namespaces joined
+//! by veth pairs, and the processes that run inside them.
+//!
+//! Everything a test creates is owned by a guard and removed when the guard
+//! is dropped — at the end of the test and also when it panics — so a failed
+//! test leaves no namespace, interface or process behind. Traffic stays
+//! inside the test's own namespaces.
+//!
+//! These tests need root. [`root_or_skip`] lets a test say it was skipped
+//! when it is not root, except under CI (the `CI` environment variable is
+//! set), where a test that cannot run fails instead.
+#![forbid(unsafe_code)]
+
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+/// Whether this process runs as root (effective user id 0).
+pub fn is_root() -> bool {
+    // /proc/self/status has "Uid: real effective saved fs".
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .and_then(|l| l.split_whitespace().nth(2).map(|e| e == "0"))
+        })
+        .unwrap_or(false)
+}
+
+/// Whether the tests run under CI, where nothing may be skipped.
+pub fn under_ci() -> bool {
+    std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+/// Returns `true` when `test` can run: it is root and every program in
+/// `tools` is installed. Otherwise prints `skipped: <test>: <why>` and
+/// returns `false` — or, under CI, panics, since CI must run every test.
+pub fn root_or_skip(test: &str, tools: &[&str]) -> bool {
+    let why = if !is_root() {
+        Some("needs root (network namespaces)".to_owned())
+    } else {
+        tools
+            .iter()
+            .find(|t| which(t).is_none())
+            .map(|t| format!("{t} is not installed"))
+    };
+    match why {
+        None => true,
+        Some(why) if under_ci() => panic!("{test}: {why}, and CI must not skip it"),
+        Some(why) => {
+            eprintln!("skipped: {test}: {why}");
+            false
+        }
+    }
+}
+
+/// The full path of program `name` on `PATH` (and in the sbin directories,
+/// which a non-login root shell may lack).
+pub fn which(name: &str) -> Option<std::path::PathBuf> {
+    let path = std::env::var("PATH").unwrap_or_default();
+    path.split(':')
+        .chain(["/usr/local/sbin", "/usr/sbin", "/sbin"])
+        .map(|dir| Path::new(dir).join(name))
+        .find(|p| p.is_file())
+}
+
+/// Runs `cmd` and returns its output; panics with the command line and its
+/// standard error when it fails.
+pub fn run(cmd: &mut Command) -> String {
+    let out = output(cmd);
+    if !out.status.success() {
+        panic!(
+            "{cmd:?} failed with {}: {}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr),
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Runs `cmd` and returns its output, whether it succeeded or not.
+pub fn output(cmd: &mut Command) -> Output {
+    cmd.stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
+}
+
+/// Polls `check` every 50 ms until it returns `true` or `timeout` passes;
+/// returns whether it did.
+pub fn wait_until(timeout: Duration, mut check: impl FnMut() -> bool) -> bool {
+    let end = Instant::now() + timeout;
+    loop {
+        if check() {
+            return true;
+        }
+        if Instant::now() >= end {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+static NEXT: AtomicU32 = AtomicU32::new(0);
+
+/// A network namespace, deleted (with every process still in it) on drop.
+#[derive(Debug)]
+pub struct Netns {
+    name: String,
+}
+
+impl Netns {
+    /// Creates a namespace named after `role` and unique to this process,
+    /// with its loopback interface up.
+    pub fn new(role: &str) -> Netns {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let name = format!("v6k-{role}-{}-{n}", std::process::id());
+        run(Command::new("ip").args(["netns", "add", &name]));
+        let ns = Netns { name };
+        ns.ip(&["link", "set", "lo", "up"]);
+        ns
+    }
+
+    /// The namespace's name, as `ip netns` knows it.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// A command that runs `program` inside the namespace.
+    pub fn command(&self, program: &str) -> Command {
+        let mut c = Command::new("ip");
+        c.args(["netns", "exec", &self.name, program]);
+        c
+    }
+
+    /// Runs `program args…` in the namespace; panics if it fails.
+    pub fn run(&self, program: &str, args: &[&str]) -> String {
+        run(self.command(program).args(args))
+    }
+
+    /// Runs `program args…` in the namespace and returns its output,
+    /// whether it succeeded or not.
+    pub fn output(&self, program: &str, args: &[&str]) -> Output {
+        output(self.command(program).args(args))
+    }
+
+    /// Runs `ip args…` in the namespace; panics if it fails.
+    pub fn ip(&self, args: &[&str]) -> String {
+        run(Command::new("ip").arg("-n").arg(&self.name).args(args))
+    }
+
+    /// Sets a sysctl inside the namespace, such as
+    /// `net.ipv6.conf.all.forwarding=1`.
+    pub fn sysctl(&self, setting: &str) {
+        self.run("sysctl", &["-q", "-w", setting]);
+    }
+
+    /// Starts `cmd` (made with [`Netns::command`]) in the background; the
+    /// process is killed when the returned guard is dropped.
+    pub fn spawn(&self, cmd: &mut Command) -> Process {
+        Process::spawn(cmd)
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        // Kill what still runs inside, then delete the namespace, which
+        // also deletes its interfaces (and so the veth peers elsewhere).
+        if let Ok(out) = Command::new("ip")
+            .args(["netns", "pids", &self.name])
+            .output()
+        {
+            for pid in String::from_utf8_lossy(&out.stdout).split_whitespace() {
+                let _ = Command::new("kill").args(["-9", pid]).status();
+            }
+        }
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .status();
+    }
+}
+
+/// Joins `a` and `b` with a veth pair: interface `a_if` in `a`, `b_if` in
+/// `b`, both up. Deleting either namespace removes the pair.
+pub fn veth(a: &Netns, a_if: &str, b: &Netns, b_if: &str) {
+    run(Command::new("ip").args([
+        "link", "add", a_if, "netns", &a.name, "type", "veth", "peer", "name", b_if, "netns",
+        &b.name,
+    ]));
+    a.ip(&["link", "set", a_if, "up"]);
+    b.ip(&["link", "set", b_if, "up"]);
+}
+
+/// A background process, killed and reaped when dropped.
+#[derive(Debug)]
+pub struct Process {
+    child: Child,
+}
+
+impl Process {
+    /// Starts `cmd` with its standard input closed.
+    pub fn spawn(cmd: &mut Command) -> Process {
+        let child = cmd
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
+        Process { child }
+    }
+
+    /// The process id.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends `signal` (a name such as `TERM` or `HUP`) to the process.
+    pub fn signal(&self, signal: &str) {
+        run(Command::new("kill").args([&format!("-{signal}"), &self.id().to_string()]));
+    }
+
+    /// Waits up to `timeout` for the process to exit; returns its exit
+    /// status if it did.
+    pub fn wait_timeout(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let mut status = None;
+        wait_until(timeout, || {
+            status = self.child.try_wait().ok().flatten();
+            status.is_some()
+        });
+        status
+    }
+
+    /// Whether the process is still running.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// The underlying child, to take its output pipes.
+    pub fn child_mut(&mut self) -> &mut Child {
+        &mut self.child
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_namespaces_ping_over_veth_and_are_removed() {
+        if !root_or_skip("two_namespaces_ping_over_veth_and_are_removed", &["ping"]) {
+            return;
+        }
+        let (a_name, b_name);
+        {
+            let a = Netns::new("a");
+            let b = Netns::new("b");
+            a_name = a.name().to_owned();
+            b_name = b.name().to_owned();
+            veth(&a, "eth0", &b, "eth0");
+            a.ip(&["addr", "add", "2001:db8::1/64", "dev", "eth0", "nodad"]);
+            b.ip(&["addr", "add", "2001:db8::2/64", "dev", "eth0", "nodad"]);
+            let out = a.output("ping", &["-c", "1", "-W", "2", "2001:db8::2"]);
+            assert!(out.status.success(), "{out:?}");
+            let mut sleeper = b.spawn(b.command("sleep").arg("60"));
+            assert!(sleeper.is_running());
+        }
+        let list = run(Command::new("ip").args(["netns", "list"]));
+        assert!(!list.contains(&a_name) && !list.contains(&b_name), "{list}");
+    }
+
+    #[test]
+    fn skip_is_refused_under_ci() {
+        // Only meaningful where the test would be skipped.
+        if is_root() {
+            return;
+        }
+        let r = std::panic::catch_unwind(|| root_or_skip("x", &[]));
+        assert_eq!(r.is_err(), under_ci());
+    }
+}
