@@ -1,7 +1,31 @@
-//! DNS64 for IPv6-first hosts.
+//! DNS64 for IPv6-first hosts (RFC 6147).
 //!
-//! This crate will hold RFC 6147 answer synthesis as pure functions over
-//! hickory-proto messages — AAAA records synthesized from A records with an
-//! RFC 6052 prefix, exclusions, the TTL rules of section 5.1.7 and reverse
-//! mapping of section 5.3.1 — and the `v6dns64d` server built on it.
+//! An IPv6-only machine reaches IPv4-only servers through a NAT64 when its
+//! resolver answers AAAA queries for IPv4-only names with addresses
+//! synthesized inside the NAT64 prefix. This crate makes those decisions as
+//! pure functions over hickory-proto messages, with no I/O:
+//!
+//! - [`Dns64`] is the resolution state machine: a query goes in, and out
+//!   comes a reply or a question to ask upstream ([`Action`]), whose answer
+//!   goes back in ([`Pending::answer`]);
+//! - [`synth`] synthesizes AAAA records from A records (section 5.1.7);
+//! - [`reverse`] maps PTR queries for synthesized addresses (section 5.3.1);
+//! - [`policy`] says which prefix each client gets, which AAAA records are
+//!   ignored and which A records are synthesized, like BIND's `dns64`
+//!   options;
+//! - [`zone`] answers from a zone file, as an upstream that needs no network;
+//! - [`wire`] fits a reply to UDP and sets TC when it does not fit.
 #![forbid(unsafe_code)]
+
+mod error;
+pub mod policy;
+pub mod resolve;
+pub mod reverse;
+pub mod synth;
+pub mod wire;
+pub mod zone;
+
+pub use error::Error;
+pub use policy::{Mapped, MappedEntry, Policy, PrefixRule};
+pub use resolve::{Action, Dns64, EDNS_PAYLOAD, Pending};
+pub use zone::Zone;
