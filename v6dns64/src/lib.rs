@@ -15,6 +15,9 @@
 //!   options;
 //! - [`zone`] answers from a zone file, as an upstream that needs no network;
 //! - [`wire`] fits a reply to UDP and sets TC when it does not fit.
+//!
+//! With the `server` feature (on by default) the [`server`] module runs it
+//! all over UDP and TCP with tokio; the `v6dns64d` binary is that server.
 #![forbid(unsafe_code)]
 
 mod error;
@@ -24,6 +27,9 @@ pub mod reverse;
 pub mod synth;
 pub mod wire;
 pub mod zone;
+
+#[cfg(feature = "server")]
+pub mod server;
 
 pub use error::Error;
 pub use policy::{Mapped, MappedEntry, Policy, PrefixRule};

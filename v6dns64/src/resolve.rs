@@ -148,6 +148,12 @@ impl Pending {
         self.request.dnssec_ok()
     }
 
+    /// Whether the answer to this question is what AAAA records are
+    /// synthesized from (the A question of section 5.1.6).
+    pub fn synthesizes(&self) -> bool {
+        matches!(self.stage, Stage::A { .. })
+    }
+
     /// Whether the client set Checking Disabled.
     pub fn checking_disabled(&self) -> bool {
         self.request.metadata.checking_disabled

@@ -1,0 +1,103 @@
+//! `v6dns64d`: the DNS64 server of an IPv6-first host, in place of BIND's or
+//! Unbound's `dns64` option. See `v6dns64d --help`.
+#![forbid(unsafe_code)]
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+use tokio::net::{TcpListener, UdpSocket};
+use v6dns64::Dns64;
+use v6dns64::server::config::{Args, Config};
+use v6dns64::server::upstream::Upstreams;
+use v6dns64::server::{Listeners, Server, run};
+use v6dns64::zone::Zone;
+
+fn main() -> ExitCode {
+    // Bad arguments: clap names them and exits with 2.
+    let args = Args::parse();
+    let config = match args.resolve() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("v6dns64d: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut zones = Vec::new();
+    for path in &config.statics {
+        match Zone::load(path) {
+            Ok(z) => zones.push(z),
+            Err(e) => {
+                eprintln!("v6dns64d: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    if args.check {
+        println!(
+            "v6dns64d: configuration OK ({} prefix(es), {} upstream(s), {} static zone(s))",
+            config.policy.prefixes.len(),
+            config.upstreams.len(),
+            zones.len()
+        );
+        return ExitCode::SUCCESS;
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(config.workers.max(1))
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("v6dns64d: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(serve(config, zones)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("v6dns64d: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: Config, zones: Vec<Zone>) -> std::io::Result<()> {
+    let mut listeners = Listeners::default();
+    for addr in &config.listen {
+        let err = |e: std::io::Error| std::io::Error::new(e.kind(), format!("{addr}: {e}"));
+        let udp = UdpSocket::bind(addr).await.map_err(err)?;
+        // Port 0 picks the UDP port; TCP takes the same one.
+        let tcp = TcpListener::bind(udp.local_addr()?).await.map_err(err)?;
+        eprintln!("v6dns64d: listening on {} (UDP and TCP)", udp.local_addr()?);
+        listeners.udp.push(udp);
+        listeners.tcp.push(tcp);
+    }
+    if let Some(addr) = config.metrics {
+        let l = TcpListener::bind(addr).await?;
+        eprintln!("v6dns64d: metrics on http://{}/metrics", l.local_addr()?);
+        listeners.metrics = Some(l);
+    }
+    let server = Arc::new(Server::new(
+        Dns64::new(config.policy),
+        zones,
+        Upstreams::new(config.upstreams, config.timeout),
+        config.cache_size,
+    ));
+    run(listeners, server, config.workers, shutdown_signal()).await;
+    eprintln!("v6dns64d: stopped");
+    Ok(())
+}
+
+/// SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let Ok(mut term) = signal(SignalKind::terminate()) else {
+        let _ = tokio::signal::ctrl_c().await;
+        return;
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}
