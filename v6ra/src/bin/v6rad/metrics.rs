@@ -1,0 +1,113 @@
+//! Counters of what the daemon did, served as Prometheus text
+//! (exposition format 0.0.4) over plain HTTP.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+/// The counters, by name and label set.
+#[derive(Debug, Default)]
+pub(crate) struct Metrics {
+    counters: Mutex<BTreeMap<(&'static str, String), u64>>,
+}
+
+/// The help text of each counter.
+const HELP: [(&str, &str); 4] = [
+    (
+        "v6rad_advertisements_sent_total",
+        "Router advertisements sent, by interface and reason.",
+    ),
+    (
+        "v6rad_solicitations_received_total",
+        "Router solicitations received, by interface.",
+    ),
+    (
+        "v6rad_bad_packets_total",
+        "Packets dropped as malformed or invalid, by interface and reason.",
+    ),
+    (
+        "v6rad_send_errors_total",
+        "Advertisements the kernel refused to send, by interface.",
+    ),
+];
+
+impl Metrics {
+    /// Adds one to counter `name` with `labels` (pairs of label and value).
+    pub(crate) fn inc(&self, name: &'static str, labels: &[(&str, &str)]) {
+        let labels = labels
+            .iter()
+            .map(|(k, v)| format!("{k}=\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\"")))
+            .collect::<Vec<_>>()
+            .join(",");
+        let mut c = self.counters.lock().unwrap_or_else(|e| e.into_inner());
+        *c.entry((name, labels)).or_default() += 1;
+    }
+
+    /// The counters as Prometheus text.
+    pub(crate) fn render(&self) -> String {
+        let c = self.counters.lock().unwrap_or_else(|e| e.into_inner());
+        let mut out = String::new();
+        for (name, help) in HELP {
+            out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} counter\n"));
+            for ((n, labels), v) in c.iter() {
+                if *n == name {
+                    out.push_str(&format!("{name}{{{labels}}} {v}\n"));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Answers every HTTP request on `listener` with the counters.
+pub(crate) async fn serve(listener: TcpListener, metrics: Arc<Metrics>) {
+    loop {
+        let Ok((mut stream, _)) = listener.accept().await else {
+            continue;
+        };
+        let metrics = metrics.clone();
+        tokio::spawn(async move {
+            // The request itself does not matter; read what has arrived.
+            let mut buf = [0u8; 1024];
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(2), stream.read(&mut buf))
+                .await;
+            let body = metrics.render();
+            let response = format!(
+                "HTTP/1.0 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.write_all(response.as_bytes()).await;
+            let _ = stream.shutdown().await;
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_counters_with_labels() {
+        let m = Metrics::default();
+        m.inc(
+            "v6rad_advertisements_sent_total",
+            &[("interface", "eth0"), ("reason", "unsolicited")],
+        );
+        m.inc(
+            "v6rad_advertisements_sent_total",
+            &[("interface", "eth0"), ("reason", "unsolicited")],
+        );
+        m.inc(
+            "v6rad_bad_packets_total",
+            &[("interface", "eth\"0"), ("reason", "x")],
+        );
+        let text = m.render();
+        assert!(text.contains(
+            "v6rad_advertisements_sent_total{interface=\"eth0\",reason=\"unsolicited\"} 2\n"
+        ));
+        assert!(text.contains("v6rad_bad_packets_total{interface=\"eth\\\"0\",reason=\"x\"} 1\n"));
+        assert!(text.contains("# TYPE v6rad_solicitations_received_total counter\n"));
+    }
+}
