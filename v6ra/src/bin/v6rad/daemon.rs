@@ -332,3 +332,48 @@ async fn sleep_until(deadline: Option<Instant>) {
         None => std::future::pending().await,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FROM: Ipv6Addr = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 2);
+
+    fn bad(data: &[u8], hop_limit: Option<u8>) -> Option<&'static str> {
+        match classify(data, FROM, hop_limit) {
+            Incoming::Bad(reason) => Some(reason),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn solicitations_are_validated_and_malformed_ones_dropped() {
+        // A solicitation with a source link-layer address option.
+        let rs = [133u8, 0, 0, 0, 0, 0, 0, 0, 1, 1, 2, 0, 0, 0, 0, 2];
+        assert!(matches!(
+            classify(&rs, FROM, Some(255)),
+            Incoming::Solicitation(FROM, ref o) if o.len() == 1
+        ));
+        // RFC 4861 section 6.1.1: hop limit 255, code 0, options of
+        // non-zero length, at least 8 bytes.
+        assert_eq!(bad(&rs, Some(64)), Some("hop_limit"));
+        assert_eq!(bad(&rs, None), Some("hop_limit"));
+        let mut code = rs;
+        code[1] = 1;
+        assert_eq!(bad(&code, Some(255)), Some("code"));
+        let mut zero_len = rs;
+        zero_len[9] = 0;
+        assert_eq!(bad(&zero_len, Some(255)), Some("malformed_option"));
+        assert_eq!(bad(&rs[..6], Some(255)), Some("truncated"));
+        assert_eq!(bad(&rs[..12], Some(255)), Some("malformed_option"));
+        // Other ICMPv6 messages are not ours to count.
+        assert!(matches!(
+            classify(&[128, 0, 0, 0, 0, 1, 0, 1], FROM, Some(64)),
+            Incoming::Other
+        ));
+        assert!(matches!(
+            classify(&[134, 0, 0, 0], FROM, Some(255)),
+            Incoming::Bad(_)
+        ));
+    }
+}

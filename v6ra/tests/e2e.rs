@@ -1,0 +1,364 @@
+//! End-to-end: `v6rad` in a router namespace, the kernel's own SLAAC,
+//! Debian's radvd, radvdump and rdisc6 in a client namespace joined to it
+//! by a veth pair. These need root; without it they say they were skipped
+//! (and fail under CI, which must run them).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use ipnet::Ipv6Net;
+use v6core::Mac;
+use v6kit_testkit::{Netns, Process, root_or_skip, veth, wait_until};
+
+/// The configuration of the classic IPv6-first host guide, with the
+/// intervals as short as RFC 4861 allows.
+const CLASSIC: &str = "\
+interface eth0 {
+    AdvSendAdvert on;
+    MinRtrAdvInterval 3;
+    MaxRtrAdvInterval 10;
+    prefix 2001:db8:1::/64 {
+        AdvOnLink on;
+        AdvAutonomous on;
+        AdvRouterAddr on;
+    };
+    RDNSS 2001:db8:1::1 {
+    };
+    route 64:ff9b::/96 {
+    };
+    nat64prefix 64:ff9b::/96 {
+    };
+};
+";
+
+const WAIT: Duration = Duration::from_secs(15);
+
+/// A directory for one test's files, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> Self {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "v6ra-e2e-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.0.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A router and a client namespace joined by `eth0` on both sides.
+struct Lab {
+    router: Netns,
+    client: Netns,
+    dir: TempDir,
+}
+
+impl Lab {
+    fn new() -> Self {
+        let router = Netns::new("rtr");
+        let client = Netns::new("cli");
+        // Set before the interfaces exist, so they start with them: no
+        // duplicate address detection to wait for, routes of any length
+        // from route information options (RFC 4191).
+        router.sysctl("net.ipv6.conf.all.forwarding=1");
+        router.sysctl("net.ipv6.conf.default.accept_dad=0");
+        client.sysctl("net.ipv6.conf.default.accept_dad=0");
+        client.sysctl("net.ipv6.conf.default.accept_ra=2");
+        client.sysctl("net.ipv6.conf.default.accept_ra_rt_info_max_plen=128");
+        client.sysctl("net.ipv6.conf.default.router_solicitation_delay=0");
+        veth(&router, "eth0", &client, "eth0");
+        let lab = Lab {
+            router,
+            client,
+            dir: TempDir::new(),
+        };
+        assert!(
+            wait_until(WAIT, || lab.router_link_local().is_some()
+                && link_local(&lab.client_addrs()).is_some()),
+            "no link-local addresses"
+        );
+        lab
+    }
+
+    fn router_link_local(&self) -> Option<String> {
+        link_local(
+            &self
+                .router
+                .ip(&["-6", "addr", "show", "dev", "eth0", "scope", "link"]),
+        )
+    }
+
+    fn client_mac(&self) -> Mac {
+        let out = self.client.ip(&["link", "show", "dev", "eth0"]);
+        let mac = out
+            .split_whitespace()
+            .skip_while(|w| *w != "link/ether")
+            .nth(1)
+            .expect("the client has a MAC address");
+        mac.parse().unwrap()
+    }
+
+    fn v6rad(&self, config: &Path, extra: &[&str]) -> Process {
+        let mut cmd = self.router.command(env!("CARGO_BIN_EXE_v6rad"));
+        cmd.arg("-C").arg(config).args(extra);
+        cmd.stdout(Stdio::null());
+        self.router.spawn(&mut cmd)
+    }
+
+    fn client_routes(&self) -> String {
+        self.client.ip(&["-6", "route", "show"])
+    }
+
+    fn client_addrs(&self) -> String {
+        self.client.ip(&["-6", "addr", "show", "dev", "eth0"])
+    }
+}
+
+fn link_local(ip_addr_output: &str) -> Option<String> {
+    ip_addr_output
+        .split_whitespace()
+        .skip_while(|w| *w != "inet6")
+        .nth(1)
+        .and_then(|a| a.split('/').next())
+        .filter(|a| a.starts_with("fe80:"))
+        .map(str::to_owned)
+}
+
+/// Sends SIGTERM and waits for a clean exit.
+fn stop(daemon: &mut Process) {
+    daemon.signal("TERM");
+    let status = daemon.wait_timeout(WAIT).expect("the daemon stops");
+    assert!(status.success(), "exit status {status}");
+}
+
+/// Fetches http://127.0.0.1:PORT/metrics inside `ns` with bash alone.
+fn metrics(ns: &Netns, port: u16) -> String {
+    let script = format!(
+        "exec 3<>/dev/tcp/127.0.0.1/{port}; printf 'GET /metrics HTTP/1.0\\r\\n\\r\\n' >&3; cat <&3"
+    );
+    let out = ns.output("bash", &["-c", &script]);
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The value of the counter line that starts with `series`.
+fn counter(text: &str, series: &str) -> u64 {
+    text.lines()
+        .find(|l| l.starts_with(series))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn kernel_configures_slaac_default_route_and_nat64_route_then_loses_them_on_sigterm() {
+    if !root_or_skip(
+        "kernel_configures_slaac_default_route_and_nat64_route",
+        &["ip"],
+    ) {
+        return;
+    }
+    let lab = Lab::new();
+    let config = lab.dir.write("radvd.conf", CLASSIC);
+    let router_ll = lab.router_link_local().unwrap();
+    let mut daemon = lab.v6rad(&config, &[]);
+
+    let prefix: Ipv6Net = "2001:db8:1::/64".parse().unwrap();
+    let expected = v6core::eui64::slaac(prefix, lab.client_mac()).unwrap();
+    assert!(
+        wait_until(WAIT, || lab
+            .client_addrs()
+            .contains(&format!("{expected}/64"))),
+        "no SLAAC address {expected}: {}",
+        lab.client_addrs()
+    );
+    let default_route = format!("default via {router_ll} dev eth0");
+    let nat64_route = format!("64:ff9b::/96 via {router_ll} dev eth0");
+    assert!(
+        wait_until(WAIT, || {
+            let routes = lab.client_routes();
+            routes.contains(&default_route) && routes.contains(&nat64_route)
+        }),
+        "routes: {}",
+        lab.client_routes()
+    );
+
+    stop(&mut daemon);
+    assert!(
+        wait_until(WAIT, || !lab.client_routes().contains("default via")),
+        "the default route outlived the final advertisement: {}",
+        lab.client_routes()
+    );
+    assert!(!lab.client_routes().contains("64:ff9b::/96"));
+}
+
+/// radvdump's text for the first advertisement it prints, without the
+/// lines that name the sender.
+fn radvdump_first(lab: &Lab, name: &str, start: impl FnOnce() -> Process) -> String {
+    let out = lab.dir.0.join(format!("{name}.radvdump"));
+    let file = std::fs::File::create(&out).unwrap();
+    let mut cmd = lab.client.command("stdbuf");
+    cmd.args(["-oL", "radvdump"]).stdout(file);
+    let dumper = lab.client.spawn(&mut cmd);
+    // radvdump must be listening before the first advertisement goes.
+    std::thread::sleep(Duration::from_millis(300));
+    let mut daemon = start();
+    let done = "}; # End of interface definition";
+    let ok = wait_until(WAIT, || {
+        std::fs::read_to_string(&out).is_ok_and(|t| t.contains(done))
+    });
+    stop(&mut daemon);
+    drop(dumper);
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(ok, "{name}: radvdump printed nothing: {text}");
+    let first = &text[..text.find(done).unwrap() + done.len()];
+    first
+        .lines()
+        .filter(|l| {
+            !l.contains("Router Advertisement from") && !l.contains("received by interface")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn radvdump_prints_the_same_for_v6rad_as_for_radvd() {
+    if !root_or_skip(
+        "radvdump_prints_the_same_for_v6rad_as_for_radvd",
+        &["radvd", "radvdump", "stdbuf"],
+    ) {
+        return;
+    }
+    let lab = Lab::new();
+    let ours = lab.dir.write("v6rad.conf", CLASSIC);
+    // radvd before 2.20 does not know nat64prefix; its radvdump does not
+    // show PREF64 either, so the text compares equal without it.
+    let mut theirs = lab.dir.write("radvd.conf", CLASSIC);
+    let check = Command::new("radvd")
+        .args(["-c", "-C"])
+        .arg(&theirs)
+        .stderr(Stdio::null())
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    if !check.success() {
+        let without: String = CLASSIC.replace("    nat64prefix 64:ff9b::/96 {\n    };\n", "");
+        theirs = lab.dir.write("radvd.conf", &without);
+    }
+    let pid = lab.dir.0.join("radvd.pid");
+    let radvd_text = radvdump_first(&lab, "radvd", || {
+        let mut cmd = lab.router.command("radvd");
+        cmd.args(["-n", "-m", "stderr", "-C"])
+            .arg(&theirs)
+            .arg("-p")
+            .arg(&pid)
+            .stdout(Stdio::null());
+        lab.router.spawn(&mut cmd)
+    });
+    let v6rad_text = radvdump_first(&lab, "v6rad", || lab.v6rad(&ours, &[]));
+    assert_eq!(v6rad_text, radvd_text);
+    assert!(v6rad_text.contains("AdvDefaultLifetime 30;"));
+    assert!(v6rad_text.contains("route 64:ff9b::/96"));
+}
+
+#[test]
+fn solicitation_is_answered_and_counted() {
+    if !root_or_skip("solicitation_is_answered_and_counted", &["rdisc6", "bash"]) {
+        return;
+    }
+    let lab = Lab::new();
+    // Long intervals: after the first few advertisements only a
+    // solicitation makes another one.
+    let config = lab.dir.write(
+        "radvd.conf",
+        &CLASSIC
+            .replace("MinRtrAdvInterval 3", "MinRtrAdvInterval 600")
+            .replace("MaxRtrAdvInterval 10", "MaxRtrAdvInterval 1800"),
+    );
+    let _daemon = lab.v6rad(&config, &["--metrics", "127.0.0.1:9561"]);
+    assert!(wait_until(WAIT, || metrics(&lab.router, 9561)
+        .contains("reason=\"unsolicited\"")));
+    let before = metrics(&lab.router, 9561);
+    let out = lab.client.output("rdisc6", &["-1", "-w", "2000", "eth0"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let errors = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "rdisc6: {text}{errors}");
+    assert!(
+        text.contains("Recursive DNS server     : 2001:db8:1::1"),
+        "{text}"
+    );
+    assert!(
+        text.contains(" Route                    : 64:ff9b::/96"),
+        "{text}"
+    );
+    let series = "v6rad_solicitations_received_total{interface=\"eth0\"}";
+    let solicited = "v6rad_advertisements_sent_total{interface=\"eth0\",reason=\"solicited\"}";
+    assert!(wait_until(WAIT, || {
+        let after = metrics(&lab.router, 9561);
+        counter(&after, series) > counter(&before, series)
+            && counter(&after, solicited) > counter(&before, solicited)
+    }));
+}
+
+#[test]
+fn sighup_picks_up_new_interface_prefixes_and_a_late_interface() {
+    if !root_or_skip("sighup_picks_up_new_interface_prefixes", &["ip"]) {
+        return;
+    }
+    let router = Netns::new("rtr");
+    let client = Netns::new("cli");
+    router.sysctl("net.ipv6.conf.default.accept_dad=0");
+    client.sysctl("net.ipv6.conf.default.accept_dad=0");
+    client.sysctl("net.ipv6.conf.default.router_solicitation_delay=0");
+    let dir = TempDir::new();
+    // The interface does not exist yet: IgnoreIfMissing waits for it.
+    let config = dir.write(
+        "radvd.conf",
+        "interface late0 {
+            AdvSendAdvert on; IgnoreIfMissing on;
+            MinRtrAdvInterval 3; MaxRtrAdvInterval 4;
+            prefix ::/64 { };
+        };",
+    );
+    let mut cmd = router.command(env!("CARGO_BIN_EXE_v6rad"));
+    cmd.arg("-C").arg(&config).stdout(Stdio::null());
+    let mut daemon = router.spawn(&mut cmd);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        daemon.is_running(),
+        "v6rad must wait for the missing interface"
+    );
+    veth(&router, "late0", &client, "eth0");
+    router.ip(&["addr", "add", "2001:db8:a::1/64", "dev", "late0"]);
+    let addrs = || client.ip(&["-6", "addr", "show", "dev", "eth0"]);
+    assert!(
+        wait_until(WAIT, || addrs().contains("2001:db8:a:0:")),
+        "{}",
+        addrs()
+    );
+    // A second prefix on the interface, and a reload.
+    router.ip(&["addr", "add", "2001:db8:b::1/64", "dev", "late0"]);
+    daemon.signal("HUP");
+    assert!(
+        wait_until(WAIT, || addrs().contains("2001:db8:b:0:")),
+        "{}",
+        addrs()
+    );
+    stop(&mut daemon);
+}
