@@ -56,6 +56,8 @@ pub(crate) enum Command {
     Summarize(SummarizeArgs),
     /// Whether a prefix contains an address: exit status 0 if so, 1 if not.
     Contains(ContainsArgs),
+    /// Router advertisements: `v6 ra dump` prints those received, as radvdump does.
+    Ra(RaArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
     /// Print the man page of v6 or of one subcommand (roff).
@@ -226,6 +228,36 @@ pub(crate) struct ContainsArgs {
     /// Say the answer as well as giving it as the exit status.
     #[arg(short, long)]
     pub(crate) verbose: bool,
+}
+
+/// Arguments of `v6 ra`.
+#[derive(Debug, Args)]
+pub(crate) struct RaArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub(crate) command: RaCommand,
+}
+
+/// The subcommands of `v6 ra`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum RaCommand {
+    /// Listen for router advertisements and print each in radvd.conf syntax.
+    Dump(RaDumpArgs),
+}
+
+/// Arguments of `v6 ra dump`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Needs root or CAP_NET_RAW. Each advertisement is printed as an `interface` section,\nlike radvdump's, with `nat64prefix` sections for PREF64 options (RFC 8781) and\n`AdvCaptivePortalAPI` for the captive-portal option (RFC 8910).\nWith --json: one JSON object per line and advertisement."
+)]
+pub(crate) struct RaDumpArgs {
+    /// Listen on this interface only (default: every interface).
+    #[arg(value_name = "INTERFACE")]
+    pub(crate) interface: Option<String>,
+
+    /// Exit after printing N advertisements.
+    #[arg(short = 'n', long = "count", value_name = "N")]
+    pub(crate) count: Option<u64>,
 }
 
 /// Arguments of `v6 completions`.

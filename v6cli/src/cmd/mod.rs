@@ -19,6 +19,7 @@ mod info;
 mod mac;
 mod man;
 mod ptr;
+mod ra;
 mod random;
 mod split;
 mod stable_iid;
@@ -39,6 +40,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Ptr(args) => ptr::run(args, &mut out)?,
         Command::Summarize(args) => summarize::run(args, &mut out)?,
         Command::Contains(args) => contains::run(args, &mut out)?,
+        Command::Ra(args) => ra::run(args, &mut out)?,
         Command::Completions(args) => completions::run(args, &mut out)?,
         Command::Man(args) => man::run(args, &mut out)?,
     };
