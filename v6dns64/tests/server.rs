@@ -1,0 +1,336 @@
+//! `v6dns64d` on port 0 against a test authority, asked with `dig` over UDP
+//! and TCP.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{TcpStream, UdpSocket};
+use std::process::Command;
+use std::time::Duration;
+
+use common::*;
+
+fn upstream_args(a: &Authority) -> Vec<String> {
+    vec!["--upstream".into(), a.addr.to_string()]
+}
+
+fn start(auth: &Authority, extra: &[&str]) -> Daemon {
+    let mut args: Vec<String> = upstream_args(auth);
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    Daemon::start(&args)
+}
+
+#[test]
+fn answers_over_udp_and_tcp() {
+    if !have("answers_over_udp_and_tcp", "dig") {
+        return;
+    }
+    let auth = Authority::start(&[ZONE, REVERSE]);
+    let d = start(&auth, &["--allow", "::1/128"]);
+    for transport in ["+notcp", "+tcp"] {
+        let out = dig(d.addr, &[transport, "v4only.example.", "AAAA"]);
+        assert_eq!(status(&out), "NOERROR", "{out}");
+        assert_eq!(
+            answer_section(&out),
+            [
+                "v4only.example. in aaaa 64:ff9b::c000:221",
+                "v4only.example. in aaaa 64:ff9b::c633:6407"
+            ],
+            "{transport}: {out}"
+        );
+        assert!(out.contains("udp: 1232"), "EDNS0 advertised: {out}");
+        let out = dig(d.addr, &[transport, "alias2.example.", "AAAA"]);
+        assert_eq!(answer_section(&out).len(), 4, "{out}");
+        let out = dig(d.addr, &[transport, "dual.example.", "AAAA"]);
+        assert_eq!(answer_section(&out), ["dual.example. in aaaa 2001:db8::1"]);
+        let out = dig(d.addr, &[transport, "missing.example.", "AAAA"]);
+        assert_eq!(status(&out), "NXDOMAIN");
+        let out = dig(d.addr, &[transport, "-x", "64:ff9b::c000:221"]);
+        assert_eq!(
+            answer_section(&out),
+            [
+                "1.2.2.0.0.0.0.c.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.b.9.f.f.4.6.0.0.ip6.arpa. in cname 33.2.0.192.in-addr.arpa.",
+                "33.2.0.192.in-addr.arpa. in ptr v4only.example."
+            ],
+            "{out}"
+        );
+        // A query type that is not AAAA is passed through.
+        let out = dig(d.addr, &[transport, "v4only.example.", "A"]);
+        assert_eq!(answer_section(&out).len(), 2);
+    }
+}
+
+#[test]
+fn large_replies_are_truncated_over_udp_and_complete_over_tcp() {
+    if !have(
+        "large_replies_are_truncated_over_udp_and_complete_over_tcp",
+        "dig",
+    ) {
+        return;
+    }
+    let big = big_zone(100);
+    let auth = Authority::start(&[ZONE, &big]);
+    let d = start(&auth, &["--allow", "::1/128", "--metrics", "[::1]:0"]);
+    let out = dig(d.addr, &["+ignore", "big.example.", "AAAA"]);
+    assert!(out.contains(" tc"), "TC set over UDP: {out}");
+    let out = dig(d.addr, &["big.example.", "AAAA"]);
+    assert_eq!(answer_section(&out).len(), 100, "{out}");
+    let out = dig(d.addr, &["+tcp", "big.example.", "AAAA"]);
+    assert_eq!(answer_section(&out).len(), 100, "{out}");
+    // The A answer itself was truncated upstream and asked again over TCP.
+    let m = metrics(&d);
+    assert!(
+        counter(&m, "v6dns64_upstream_tcp_retries_total") >= 1,
+        "{m}"
+    );
+    assert!(counter(&m, "v6dns64_truncated_total") >= 1, "{m}");
+}
+
+fn metrics(d: &Daemon) -> String {
+    let mut s = TcpStream::connect(d.metrics.unwrap()).unwrap();
+    s.write_all(b"GET /metrics HTTP/1.0\r\n\r\n").unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    assert!(out.starts_with("HTTP/1.0 200 OK"), "{out}");
+    out
+}
+
+fn counter(text: &str, name: &str) -> u64 {
+    text.lines()
+        .filter(|l| l.starts_with(name))
+        .map(|l| l.rsplit(' ').next().unwrap().parse::<u64>().unwrap())
+        .sum()
+}
+
+#[test]
+fn the_cache_answers_again_and_metrics_count_it() {
+    if !have("the_cache_answers_again_and_metrics_count_it", "dig") {
+        return;
+    }
+    let auth = Authority::start(&[ZONE]);
+    let d = start(&auth, &["--allow", "::1/128", "--metrics", "[::1]:0"]);
+    for _ in 0..3 {
+        let out = dig(d.addr, &["v4only.example.", "AAAA"]);
+        assert_eq!(answer_section(&out).len(), 2);
+    }
+    let m = metrics(&d);
+    assert_eq!(counter(&m, "v6dns64_queries_total"), 3, "{m}");
+    assert_eq!(counter(&m, "v6dns64_synthesized_total"), 3, "{m}");
+    // The AAAA and A answers were asked once, then came from the cache.
+    assert_eq!(counter(&m, "v6dns64_cache_misses_total"), 2, "{m}");
+    assert_eq!(counter(&m, "v6dns64_cache_hits_total"), 4, "{m}");
+}
+
+#[test]
+fn clients_outside_allow_are_refused() {
+    if !have("clients_outside_allow_are_refused", "dig") {
+        return;
+    }
+    let auth = Authority::start(&[ZONE]);
+    let d = start(&auth, &["--allow", "2001:db8::/32", "--metrics", "[::1]:0"]);
+    let out = dig(d.addr, &["v4only.example.", "AAAA"]);
+    assert_eq!(status(&out), "REFUSED", "{out}");
+    assert!(answer_section(&out).is_empty());
+    let out = dig(d.addr, &["+tcp", "v4only.example.", "AAAA"]);
+    assert_eq!(status(&out), "REFUSED", "{out}");
+    assert_eq!(counter(&metrics(&d), "v6dns64_refused_total"), 2);
+}
+
+#[test]
+fn upstream_down_is_servfail_and_the_next_upstream_is_tried() {
+    if !have(
+        "upstream_down_is_servfail_and_the_next_upstream_is_tried",
+        "dig",
+    ) {
+        return;
+    }
+    // A port nobody listens on, and a socket that never answers.
+    let closed = UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let silent_addr = silent.local_addr().unwrap().to_string();
+    let d = Daemon::start(&[
+        "--upstream",
+        &closed.to_string(),
+        &silent_addr,
+        "--allow",
+        "::1/128",
+        "--timeout-ms",
+        "300",
+    ]);
+    let out = dig(d.addr, &["v4only.example.", "AAAA"]);
+    assert_eq!(status(&out), "SERVFAIL", "{out}");
+
+    let auth = Authority::start(&[ZONE]);
+    let d = Daemon::start(&[
+        "--upstream",
+        &silent_addr,
+        &closed.to_string(),
+        &auth.addr.to_string(),
+        "--allow",
+        "::1/128",
+        "--timeout-ms",
+        "300",
+    ]);
+    let out = dig(d.addr, &["v4only.example.", "AAAA"]);
+    assert_eq!(status(&out), "NOERROR", "{out}");
+    assert_eq!(answer_section(&out).len(), 2);
+}
+
+#[test]
+fn garbage_does_not_stop_it_answering() {
+    if !have("garbage_does_not_stop_it_answering", "dig") {
+        return;
+    }
+    let auth = Authority::start(&[ZONE]);
+    let d = start(&auth, &["--allow", "::1/128", "--metrics", "[::1]:0"]);
+    let s = UdpSocket::bind("[::1]:0").unwrap();
+    s.set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    let mut formerr = 0;
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    for i in 0..500usize {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let len = (seed % 700) as usize;
+        let mut bytes: Vec<u8> = (0..len)
+            .map(|j| (seed >> (j % 57)) as u8 ^ j as u8)
+            .collect();
+        if i % 2 == 0 && bytes.len() > 12 {
+            // A query header (QR clear, one question) with junk after it.
+            bytes[2] = 0x01;
+            bytes[4..6].copy_from_slice(&[0, 1]);
+        }
+        s.send_to(&bytes, d.addr).unwrap();
+    }
+    let mut buf = [0u8; 2048];
+    while let Ok((n, _)) = s.recv_from(&mut buf) {
+        if n >= 4 && buf[3] & 0x0f == 1 {
+            formerr += 1;
+        }
+    }
+    assert!(formerr > 0, "malformed queries get FORMERR");
+    // Junk over TCP, too.
+    let mut t = TcpStream::connect(d.addr).unwrap();
+    t.write_all(&[0, 20, 1, 2, 3]).unwrap();
+    drop(t);
+    let out = dig(d.addr, &["v4only.example.", "AAAA"]);
+    assert_eq!(answer_section(&out).len(), 2, "{out}");
+    let out = dig(d.addr, &["+tcp", "v4only.example.", "AAAA"]);
+    assert_eq!(answer_section(&out).len(), 2, "{out}");
+    assert!(counter(&metrics(&d), "v6dns64_formerr_total") > 0);
+}
+
+#[test]
+fn static_zones_need_no_upstream() {
+    if !have("static_zones_need_no_upstream", "dig") {
+        return;
+    }
+    let dir = temp_dir("static");
+    let zone = write(&dir, "lab.zone", ZONE);
+    let d = Daemon::start(&[
+        "--static",
+        zone.to_str().unwrap(),
+        "--prefix",
+        "2001:db8:64::/96",
+        "--allow",
+        "::1/128",
+    ]);
+    let out = dig(d.addr, &["alias.example.", "AAAA"]);
+    assert_eq!(
+        answer_section(&out),
+        [
+            "alias.example. in cname v4only.example.",
+            "v4only.example. in aaaa 2001:db8:64::c000:221",
+            "v4only.example. in aaaa 2001:db8:64::c633:6407"
+        ],
+        "{out}"
+    );
+    // Outside the static zone and no upstream: SERVFAIL.
+    let out = dig(d.addr, &["www.example.org.", "AAAA"]);
+    assert_eq!(status(&out), "SERVFAIL", "{out}");
+}
+
+#[test]
+fn terminates_gracefully() {
+    let dir = temp_dir("term");
+    let zone = write(&dir, "lab.zone", ZONE);
+    let mut d = Daemon::start(&["--static", zone.to_str().unwrap()]);
+    d.process.signal("TERM");
+    let status = d
+        .process
+        .wait_timeout(Duration::from_secs(8))
+        .expect("exits");
+    assert!(status.success(), "{status}");
+}
+
+#[test]
+fn bad_configuration_is_reported_before_starting() {
+    let bin = env!("CARGO_BIN_EXE_v6dns64d");
+    let dir = temp_dir("config");
+    let conf = write(
+        &dir,
+        "v6dns64d.toml",
+        "upstream = [\"192.0.2.53\"]\n# the NAT64 prefix\nprefix = [\"64:ff9b::/95\"]\n",
+    );
+    let out = Command::new(bin)
+        .args(["--config", conf.to_str().unwrap(), "--check"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!("{}:3: `64:ff9b::/95`", conf.display())),
+        "{err}"
+    );
+
+    let out = Command::new(bin)
+        .args(["--upstream", "192.0.2.53", "--prefix", "nonsense"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--prefix") && err.contains("nonsense"),
+        "{err}"
+    );
+
+    let out = Command::new(bin)
+        .args(["--upstream", "192.0.2.53", "--bogus"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--bogus"));
+
+    let bad_zone = write(
+        &dir,
+        "bad.zone",
+        "$ORIGIN example.\n@ IN SOA ns hm 1 2 3 4 5\nwww IN A 300.1.1.1\n",
+    );
+    let out = Command::new(bin)
+        .args(["--static", bad_zone.to_str().unwrap(), "--check"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("bad.zone"), "{err}");
+
+    let good = write(
+        &dir,
+        "good.toml",
+        "upstream = [\"[2001:db8::53]:53\"]\nprefix = [\"64:ff9b::/96\"]\nmapped = [\"!10.0.0.0/8\"]\n",
+    );
+    let out = Command::new(bin)
+        .args(["--config", good.to_str().unwrap(), "--check"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
