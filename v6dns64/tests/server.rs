@@ -117,9 +117,15 @@ fn the_cache_answers_again_and_metrics_count_it() {
     let m = metrics(&d);
     assert_eq!(counter(&m, "v6dns64_queries_total"), 3, "{m}");
     assert_eq!(counter(&m, "v6dns64_synthesized_total"), 3, "{m}");
-    // The AAAA and A answers were asked once, then came from the cache.
+    // The AAAA and A answers were asked once; then the reply was kept.
     assert_eq!(counter(&m, "v6dns64_cache_misses_total"), 2, "{m}");
-    assert_eq!(counter(&m, "v6dns64_cache_hits_total"), 4, "{m}");
+    assert_eq!(counter(&m, "v6dns64_reply_cache_hits_total"), 2, "{m}");
+    // Over TCP the reply is made again, from the cached upstream answers.
+    let out = dig(d.addr, &["+tcp", "v4only.example.", "AAAA"]);
+    assert_eq!(answer_section(&out).len(), 2);
+    let m = metrics(&d);
+    assert_eq!(counter(&m, "v6dns64_cache_hits_total"), 2, "{m}");
+    assert_eq!(counter(&m, "v6dns64_synthesized_total"), 4, "{m}");
 }
 
 #[test]

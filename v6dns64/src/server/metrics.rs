@@ -14,6 +14,8 @@ pub struct Metrics {
     pub synthesized: AtomicU64,
     /// Upstream questions answered from the cache.
     pub cache_hits: AtomicU64,
+    /// Queries answered with a kept reply, without the state machine.
+    pub reply_cache_hits: AtomicU64,
     /// Upstream questions the cache could not answer.
     pub cache_misses: AtomicU64,
     /// Upstream questions answered by a `--static` zone.
@@ -65,6 +67,11 @@ impl Metrics {
             "cache_hits_total",
             "Upstream questions answered from the cache.",
             &[("", &self.cache_hits)],
+        );
+        counter(
+            "reply_cache_hits_total",
+            "Queries answered with a kept reply.",
+            &[("", &self.reply_cache_hits)],
         );
         counter(
             "cache_misses_total",

@@ -10,6 +10,7 @@ pub mod cache;
 pub mod config;
 pub mod interfaces;
 pub mod metrics;
+pub mod replies;
 pub mod upstream;
 
 use std::future::Future;
@@ -28,6 +29,7 @@ use crate::wire;
 use crate::zone::Zone;
 use cache::{Cache, Key};
 use metrics::{Metrics, inc};
+use replies::{QueryKey, Replies};
 use upstream::Upstreams;
 
 /// How long a TCP connection may stay idle (RFC 7766 section 6.2.3 asks
@@ -51,19 +53,22 @@ pub struct Server {
     zones: Vec<Zone>,
     upstreams: Upstreams,
     cache: Cache,
+    replies: Replies,
     metrics: Metrics,
 }
 
 impl Server {
     /// A server making `dns64`'s decisions, answering upstream questions
     /// from `zones` (the most specific zone that contains the name), then
-    /// from a cache of `cache_size` answers, then from `upstreams`.
+    /// from a cache of `cache_size` answers, then from `upstreams`; up to
+    /// `cache_size` whole replies are kept as well.
     pub fn new(dns64: Dns64, zones: Vec<Zone>, upstreams: Upstreams, cache_size: usize) -> Self {
         Server {
             dns64,
             zones,
             upstreams,
             cache: Cache::new(cache_size),
+            replies: Replies::new(cache_size),
             metrics: Metrics::default(),
         }
     }
@@ -88,7 +93,11 @@ impl Server {
     /// Runs the state machine as far as it goes without the network: an
     /// upstream question a static zone or the cache answers is answered
     /// at once. Returns the reply, or the question that needs the network.
-    fn advance(&self, mut action: Action) -> Result<Option<Message>, Box<Pending>> {
+    fn advance(
+        &self,
+        mut action: Action,
+        synthesized: &mut bool,
+    ) -> Result<Option<Message>, Box<Pending>> {
         for _ in 0..MAX_STEPS {
             match action {
                 Action::Drop => {
@@ -100,7 +109,7 @@ impl Server {
                     let Some(answer) = self.local_answer(&p) else {
                         return Err(p);
                     };
-                    action = self.step(p, Some(answer));
+                    action = self.step(p, Some(answer), synthesized);
                 }
             }
         }
@@ -131,7 +140,7 @@ impl Server {
         }
     }
 
-    fn step(&self, p: Box<Pending>, answer: Option<Message>) -> Action {
+    fn step(&self, p: Box<Pending>, answer: Option<Message>, synthesized: &mut bool) -> Action {
         let synthesizes = p.synthesizes();
         let action = p.answer(&self.dns64, answer);
         if synthesizes {
@@ -141,6 +150,7 @@ impl Server {
                     .any(|r: &Record| matches!(r.data, RData::AAAA(_)))
                 {
                     inc(&self.metrics.synthesized);
+                    *synthesized = true;
                 }
             }
         }
@@ -157,7 +167,7 @@ impl Server {
     }
 
     /// Finishes a resolution that needs the upstream resolvers.
-    async fn finish(&self, mut p: Box<Pending>) -> Option<Message> {
+    async fn finish(&self, mut p: Box<Pending>, synthesized: &mut bool) -> Option<Message> {
         for _ in 0..MAX_STEPS {
             let answer = self.upstreams.ask(p.upstream_query(), &self.metrics).await;
             match &answer {
@@ -167,7 +177,8 @@ impl Server {
                 }
                 None => inc(&self.metrics.upstream_failures),
             }
-            match self.advance(self.step(p, answer)) {
+            let action = self.step(p, answer, synthesized);
+            match self.advance(action, synthesized) {
                 Ok(m) => return m,
                 Err(next) => p = next,
             }
@@ -179,9 +190,10 @@ impl Server {
     /// be sent; with the UDP size limit of the query.
     pub async fn resolve(&self, bytes: &[u8], client: IpAddr) -> (Option<Message>, usize) {
         let (action, limit) = self.start(bytes, client);
-        match self.advance(action) {
+        let mut synthesized = false;
+        match self.advance(action, &mut synthesized) {
             Ok(m) => (m, limit),
-            Err(p) => (self.finish(p).await, limit),
+            Err(p) => (self.finish(p, &mut synthesized).await, limit),
         }
     }
 }
@@ -257,15 +269,33 @@ async fn serve_udp(
         };
         inc(&server.metrics.queries_udp);
         let bytes = &buf[..n];
+        let policy = server.dns64.policy();
+        let key = if policy.allows(peer.ip()) {
+            QueryKey::of(bytes, policy.rule_for(peer.ip()))
+        } else {
+            None
+        };
+        if let Some(k) = &key {
+            if let Some((out, synthesized)) = server.replies.get(k, bytes, Instant::now()) {
+                inc(&server.metrics.reply_cache_hits);
+                if synthesized {
+                    inc(&server.metrics.synthesized);
+                }
+                let _ = sock.send_to(&out, peer).await;
+                continue;
+            }
+        }
         let (action, limit) = server.start(bytes, peer.ip());
-        match server.advance(action) {
-            Ok(Some(m)) => send_udp(&sock, &server, &m, limit, peer).await,
+        let mut synthesized = false;
+        match server.advance(action, &mut synthesized) {
+            Ok(Some(m)) => send_udp(&sock, &server, &m, limit, peer, key, synthesized).await,
             Ok(None) => {}
             Err(p) => {
                 let (sock, server, done) = (sock.clone(), server.clone(), done.clone());
                 tokio::spawn(async move {
-                    if let Some(m) = server.finish(p).await {
-                        send_udp(&sock, &server, &m, limit, peer).await;
+                    let mut synthesized = false;
+                    if let Some(m) = server.finish(p, &mut synthesized).await {
+                        send_udp(&sock, &server, &m, limit, peer, key, synthesized).await;
                     }
                     drop(done);
                 });
@@ -274,10 +304,24 @@ async fn serve_udp(
     }
 }
 
-async fn send_udp(sock: &UdpSocket, server: &Server, m: &Message, limit: usize, peer: SocketAddr) {
+/// Encodes and sends a reply; keeps it for the next identical query when
+/// the query had a [`QueryKey`].
+async fn send_udp(
+    sock: &UdpSocket,
+    server: &Server,
+    m: &Message,
+    limit: usize,
+    peer: SocketAddr,
+    key: Option<QueryKey>,
+    synthesized: bool,
+) {
     let out = wire::encode(m, limit);
     if out.len() > 2 && out[2] & 0x02 != 0 {
         inc(&server.metrics.truncated);
+    } else if let Some(key) = key {
+        server
+            .replies
+            .insert(key, &out, synthesized, Instant::now());
     }
     let _ = sock.send_to(&out, peer).await;
 }

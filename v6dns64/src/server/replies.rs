@@ -1,0 +1,322 @@
+//! A cache of whole encoded replies, in front of the state machine.
+//!
+//! Most queries a DNS64 server sees are repeats. For those, parsing the
+//! query into a hickory-proto `Message`, running the state machine over
+//! cached upstream answers and encoding the reply again is work whose
+//! result is already known. This cache keys a query by what the reply
+//! depends on — the client's prefix rule, the RD, CD and DO bits, whether
+//! it has EDNS, and the question (name without regard to case) — read
+//! straight from the wire, and keeps the encoded reply. A hit copies the
+//! reply, sets the query's ID and name (its exact case), and lowers each
+//! TTL by the time the reply has been kept.
+//!
+//! Only plain queries take this path: one question, no answer or authority
+//! records, at most an OPT record; anything else goes to the state machine.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
+use std::ops::Range;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use super::cache::MAX_TTL;
+
+const SHARDS: usize = 16;
+const HEADER: usize = 12;
+const TYPE_OPT: u16 = 41;
+
+/// A query's key, read from its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryKey {
+    key: Vec<u8>,
+    /// Where the question name is in the query (and in the reply).
+    name: Range<usize>,
+    /// The largest UDP reply the query allows (RFC 6891 section 6.2.5).
+    pub limit: usize,
+}
+
+impl QueryKey {
+    /// The key of `query` from a client served prefix rule `rule`, or
+    /// `None` when the query is not a plain one (see the module docs).
+    pub fn of(query: &[u8], rule: Option<usize>) -> Option<QueryKey> {
+        let h = query.get(..HEADER)?;
+        // QR=0, opcode 0, QDCOUNT 1, ANCOUNT 0, NSCOUNT 0, ARCOUNT <= 1.
+        if h[2] & 0xf8 != 0 || h[4..10] != [0, 1, 0, 0, 0, 0] || h[10] != 0 || h[11] > 1 {
+            return None;
+        }
+        let mut key = Vec::with_capacity(64);
+        key.push(rule.map_or(0xff, |r| u8::try_from(r).unwrap_or(0xfe)));
+        // RD and CD.
+        let mut flags = (h[2] & 0x01) | (h[3] & 0x10);
+        key.push(0);
+        let mut at = HEADER;
+        loop {
+            let len = usize::from(*query.get(at)?);
+            if len & 0xc0 != 0 {
+                return None;
+            }
+            key.push(len as u8);
+            key.extend(
+                query
+                    .get(at + 1..at + 1 + len)?
+                    .iter()
+                    .map(u8::to_ascii_lowercase),
+            );
+            at += 1 + len;
+            if len == 0 {
+                break;
+            }
+        }
+        if at - HEADER > 255 {
+            return None;
+        }
+        let name = HEADER..at;
+        key.extend_from_slice(query.get(at..at + 4)?);
+        at += 4;
+        let mut limit = 512;
+        if h[11] == 1 {
+            // OPT: root name, type 41, class = payload size, TTL = extended
+            // RCODE, version, DO and Z, then RDLENGTH and options.
+            let opt = query.get(at..at + 11)?;
+            if opt[0] != 0 || u16::from_be_bytes([opt[1], opt[2]]) != TYPE_OPT || opt[6] != 0 {
+                return None;
+            }
+            let payload = u16::from_be_bytes([opt[3], opt[4]]);
+            limit = usize::from(payload.clamp(512, crate::EDNS_PAYLOAD));
+            flags |= 0x40 | (opt[7] & 0x80);
+            let rdlen = usize::from(u16::from_be_bytes([opt[9], opt[10]]));
+            if at + 11 + rdlen != query.len() {
+                return None;
+            }
+        } else if at != query.len() {
+            return None;
+        }
+        key[1] = flags;
+        Some(QueryKey { key, name, limit })
+    }
+}
+
+#[derive(Debug)]
+struct Entry {
+    bytes: Vec<u8>,
+    /// Offset and original value of each TTL field.
+    ttls: Vec<(usize, u32)>,
+    stored: Instant,
+    expires: Instant,
+    synthesized: bool,
+}
+
+/// Encoded replies by [`QueryKey`], bounded in number, each kept for the
+/// smallest TTL in it.
+#[derive(Debug)]
+pub struct Replies {
+    shards: Vec<Mutex<HashMap<Vec<u8>, Entry>>>,
+    per_shard: usize,
+    hasher: RandomState,
+}
+
+impl Replies {
+    /// A cache of at most `capacity` replies (0 turns it off).
+    pub fn new(capacity: usize) -> Replies {
+        Replies {
+            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            per_shard: capacity.div_ceil(SHARDS),
+            hasher: RandomState::new(),
+        }
+    }
+
+    fn shard(&self, key: &[u8]) -> &Mutex<HashMap<Vec<u8>, Entry>> {
+        &self.shards[(self.hasher.hash_one(key) as usize) % SHARDS]
+    }
+
+    /// The reply to `query` (whose key is `key`) as of `now`, and whether
+    /// it holds synthesized records; `None` when none is kept, it has
+    /// expired, or it would not fit the query's UDP limit.
+    pub fn get(&self, key: &QueryKey, query: &[u8], now: Instant) -> Option<(Vec<u8>, bool)> {
+        if self.per_shard == 0 {
+            return None;
+        }
+        let shard = self
+            .shard(&key.key)
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let e = shard.get(&key.key)?;
+        if e.expires <= now || e.bytes.len() > key.limit {
+            return None;
+        }
+        let mut out = e.bytes.clone();
+        let age = now.duration_since(e.stored).as_secs();
+        let synthesized = e.synthesized;
+        if age > 0 {
+            let age = u32::try_from(age).unwrap_or(u32::MAX);
+            for &(at, ttl) in &e.ttls {
+                out[at..at + 4].copy_from_slice(&ttl.saturating_sub(age).to_be_bytes());
+            }
+        }
+        drop(shard);
+        out[..2].copy_from_slice(&query[..2]);
+        out[key.name.clone()].copy_from_slice(&query[key.name.clone()]);
+        Some((out, synthesized))
+    }
+
+    /// Keeps `reply` (the encoded answer to the query of `key`) if it can
+    /// be: NOERROR or NXDOMAIN, not truncated, with at least one record to
+    /// take a TTL from.
+    pub fn insert(&self, key: QueryKey, reply: &[u8], synthesized: bool, now: Instant) {
+        if self.per_shard == 0 || reply.len() < HEADER {
+            return;
+        }
+        let rcode = reply[3] & 0x0f;
+        if reply[2] & 0x02 != 0 || !(rcode == 0 || rcode == 3) {
+            return;
+        }
+        // The reply's question must be where the query's was.
+        if reply.get(key.name.clone()).map(|n| n.len()) != Some(key.name.len()) {
+            return;
+        }
+        let Some((ttls, min)) = ttl_fields(reply) else {
+            return;
+        };
+        let Some(min) = min else { return };
+        if min == 0 {
+            return;
+        }
+        let entry = Entry {
+            bytes: reply.to_vec(),
+            ttls,
+            stored: now,
+            expires: now + Duration::from_secs(u64::from(min.min(MAX_TTL))),
+            synthesized,
+        };
+        let mut shard = self
+            .shard(&key.key)
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if shard.len() >= self.per_shard && !shard.contains_key(&key.key) {
+            shard.retain(|_, e| e.expires > now);
+            if shard.len() >= self.per_shard {
+                let excess = shard.len() + 1 - self.per_shard;
+                let victims: Vec<Vec<u8>> = shard.keys().take(excess).cloned().collect();
+                for k in victims {
+                    shard.remove(&k);
+                }
+            }
+        }
+        shard.insert(key.key, entry);
+    }
+}
+
+/// Skips a (possibly compressed) name; returns the offset after it.
+fn skip_name(m: &[u8], mut at: usize) -> Option<usize> {
+    loop {
+        let len = *m.get(at)?;
+        match len & 0xc0 {
+            0x00 if len == 0 => return Some(at + 1),
+            0x00 => at += 1 + usize::from(len),
+            0xc0 => return Some(at + 2),
+            _ => return None,
+        }
+    }
+}
+
+/// The offsets and values of the TTLs of every record but OPT, and the
+/// smallest TTL of the answer and authority sections (for a negative
+/// answer, the SOA's, which RFC 2308 section 3 sets to the negative TTL).
+#[allow(clippy::type_complexity)]
+fn ttl_fields(m: &[u8]) -> Option<(Vec<(usize, u32)>, Option<u32>)> {
+    let count = |i: usize| usize::from(u16::from_be_bytes([m[i], m[i + 1]]));
+    let (qd, an, ns, ar) = (count(4), count(6), count(8), count(10));
+    let mut at = HEADER;
+    for _ in 0..qd {
+        at = skip_name(m, at)? + 4;
+    }
+    let mut ttls = Vec::new();
+    let mut min: Option<u32> = None;
+    for i in 0..an + ns + ar {
+        at = skip_name(m, at)?;
+        let f = m.get(at..at + 10)?;
+        let rtype = u16::from_be_bytes([f[0], f[1]]);
+        let ttl = u32::from_be_bytes([f[4], f[5], f[6], f[7]]);
+        let rdlen = usize::from(u16::from_be_bytes([f[8], f[9]]));
+        if rtype != TYPE_OPT {
+            ttls.push((at + 4, ttl));
+            // Answer and authority records: for a negative answer, the SOA.
+            if i < an + ns {
+                min = Some(min.map_or(ttl, |m| m.min(ttl)));
+            }
+        }
+        at += 10 + rdlen;
+    }
+    (at == m.len()).then_some((ttls, min))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hickory_proto::op::{Edns, Message, Query};
+    use hickory_proto::rr::rdata::AAAA;
+    use hickory_proto::rr::{RData, Record, RecordType};
+
+    fn query(name: &str, edns: bool) -> Message {
+        let mut m = Message::query();
+        m.metadata.recursion_desired = true;
+        m.add_query(Query::query(name.parse().unwrap(), RecordType::AAAA));
+        if edns {
+            let mut e = Edns::new();
+            e.set_max_payload(4096);
+            m.edns = Some(e);
+        }
+        m
+    }
+
+    #[test]
+    fn keys_ignore_case_and_id_but_not_flags() {
+        let a = query("Host.Example.", true).to_vec().unwrap();
+        let b = query("host.example.", true).to_vec().unwrap();
+        let c = query("host.example.", false).to_vec().unwrap();
+        let ka = QueryKey::of(&a, Some(0)).unwrap();
+        assert_eq!(ka.key, QueryKey::of(&b, Some(0)).unwrap().key);
+        assert_eq!(ka.limit, 1232);
+        assert_ne!(ka.key, QueryKey::of(&c, Some(0)).unwrap().key);
+        assert_ne!(ka.key, QueryKey::of(&b, Some(1)).unwrap().key);
+        assert_eq!(QueryKey::of(&c, None).unwrap().limit, 512);
+        assert!(QueryKey::of(&a[..a.len() - 1], Some(0)).is_none());
+    }
+
+    #[test]
+    fn hits_take_the_id_and_case_of_the_query_and_age() {
+        let cache = Replies::new(10);
+        let q = query("host.example.", false);
+        let mut reply = q.clone().into_response();
+        reply.add_answer(Record::from_rdata(
+            "host.example.".parse().unwrap(),
+            100,
+            RData::AAAA(AAAA("64:ff9b::1".parse().unwrap())),
+        ));
+        let qb = q.to_vec().unwrap();
+        let t0 = Instant::now();
+        cache.insert(
+            QueryKey::of(&qb, None).unwrap(),
+            &reply.to_vec().unwrap(),
+            true,
+            t0,
+        );
+        let mut q2 = query("host.example.", false);
+        q2.metadata.id = 4242;
+        let mut q2b = q2.to_vec().unwrap();
+        // The name's case as the client wrote it (0x20 randomization).
+        q2b[13..17].copy_from_slice(b"HoSt");
+        let k2 = QueryKey::of(&q2b, None).unwrap();
+        let (out, synth) = cache.get(&k2, &q2b, t0 + Duration::from_secs(30)).unwrap();
+        assert!(synth);
+        let m = Message::from_vec(&out).unwrap();
+        assert_eq!(m.metadata.id, 4242);
+        assert_eq!(&out[13..17], b"HoSt");
+        assert_eq!(m.answers[0].ttl, 70);
+        assert!(
+            cache
+                .get(&k2, &q2b, t0 + Duration::from_secs(100))
+                .is_none()
+        );
+    }
+}
