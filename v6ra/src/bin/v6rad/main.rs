@@ -56,6 +56,23 @@ struct Args {
     #[arg(short = 'm', long = "logmethod", value_name = "METHOD")]
     logmethod: Option<String>,
 
+    /// radvd's log file; v6rad always logs to standard error.
+    #[arg(short = 'l', long = "logfile", value_name = "FILE")]
+    logfile: Option<PathBuf>,
+
+    /// radvd's syslog facility; v6rad always logs to standard error.
+    #[arg(short = 'f', long = "facility", value_name = "NUM")]
+    facility: Option<String>,
+
+    /// radvd's user to switch to; v6rad keeps the user it was started as
+    /// (run it as a user with CAP_NET_RAW instead).
+    #[arg(short = 'u', long = "username", value_name = "USER")]
+    username: Option<String>,
+
+    /// radvd's single-process mode; v6rad is always one process.
+    #[arg(short = 's', long = "singleprocess")]
+    singleprocess: bool,
+
     /// Serve Prometheus text counters at http://ADDR/metrics.
     #[arg(long, value_name = "ADDR")]
     metrics: Option<SocketAddr>,
@@ -63,7 +80,19 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let _ = (args.nodaemon, &args.logmethod);
+    // Accepted so that radvd's command lines work unchanged.
+    let _ = (
+        args.nodaemon,
+        args.singleprocess,
+        &args.logmethod,
+        &args.facility,
+    );
+    if let Some(file) = &args.logfile {
+        eprintln!("v6rad: logging to standard error, not {}", file.display());
+    }
+    if let Some(user) = &args.username {
+        eprintln!("v6rad: not switching to user {user}; give v6rad CAP_NET_RAW instead");
+    }
     let config = match v6ra::config::load(&args.config) {
         Ok(config) => config,
         Err(e) => {
