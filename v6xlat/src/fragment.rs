@@ -137,7 +137,9 @@ pub(crate) fn emit_v6(
     while start < payload.len() {
         let end = (start + chunk).min(payload.len());
         let len = H + F + end - start;
-        let buf = out.get_mut(at..at + len).ok_or(DropReason::OutputTooSmall)?;
+        let buf = out
+            .get_mut(at..at + len)
+            .ok_or(DropReason::OutputTooSmall)?;
         hdr.payload_len = (F + end - start) as u16;
         buf[..H].copy_from_slice(&hdr.to_bytes());
         let f = FragRepr {
@@ -183,7 +185,9 @@ pub(crate) fn emit_v4(
     while start < payload.len() {
         let end = (start + chunk).min(payload.len());
         let len = H + end - start;
-        let buf = out.get_mut(at..at + len).ok_or(DropReason::OutputTooSmall)?;
+        let buf = out
+            .get_mut(at..at + len)
+            .ok_or(DropReason::OutputTooSmall)?;
         hdr.total_len = len as u16;
         hdr.frag_offset = base_offset + (start / 8) as u16;
         hdr.more_frags = end < payload.len() || base_more;

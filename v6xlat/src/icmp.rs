@@ -79,7 +79,12 @@ fn type_code(ty: u8, code: u8) -> Sum {
 /// The new Type and Checksum of an ICMPv4 Echo or Echo Reply as ICMPv6
 /// (RFC 7915 section 4.2): the type changes and the checksum gains the
 /// pseudo-header. `len` is the ICMP message length.
-fn echo_4to6_patch(icmp: &[u8], len: u32, src: Ipv6Addr, dst: Ipv6Addr) -> Result<Patch, DropReason> {
+fn echo_4to6_patch(
+    icmp: &[u8],
+    len: u32,
+    src: Ipv6Addr,
+    dst: Ipv6Addr,
+) -> Result<Patch, DropReason> {
     let ty = match icmp[0] {
         v4::ECHO_REQUEST => v6::ECHO_REQUEST,
         v4::ECHO_REPLY => v6::ECHO_REPLY,
@@ -88,7 +93,11 @@ fn echo_4to6_patch(icmp: &[u8], len: u32, src: Ipv6Addr, dst: Ipv6Addr) -> Resul
     let code = icmp[1];
     let old = u16::from_be_bytes([icmp[2], icmp[3]]);
     let added = type_code(ty, code).add(checksum::v6_pseudo(src, dst, len, proto::ICMPV6));
-    Ok(Patch::icmp(ty, code, checksum::update(old, type_code(icmp[0], code), added)))
+    Ok(Patch::icmp(
+        ty,
+        code,
+        checksum::update(old, type_code(icmp[0], code), added),
+    ))
 }
 
 /// The ICMPv4 Echo or Echo Reply `icmp` as ICMPv6 (RFC 7915 section 4.2).
@@ -111,7 +120,11 @@ fn echo_6to4_patch(icmp: &[u8], pseudo: Sum) -> Result<Patch, DropReason> {
     let code = icmp[1];
     let old = u16::from_be_bytes([icmp[2], icmp[3]]);
     let removed = type_code(icmp[0], code).add(pseudo);
-    Ok(Patch::icmp(ty, code, checksum::update(old, removed, type_code(ty, code))))
+    Ok(Patch::icmp(
+        ty,
+        code,
+        checksum::update(old, removed, type_code(ty, code)),
+    ))
 }
 
 /// The ICMPv6 Echo Request or Reply `icmp` as ICMPv4 (RFC 7915 section 5.2).
@@ -224,7 +237,9 @@ pub(crate) fn error_4to6<M: Mapping>(
         (v4::DEST_UNREACH, 4) => {
             let mut mtu = u16::from_be_bytes([icmp[6], icmp[7]]);
             if mtu == 0 {
-                let total = body.get(2..4).map_or(0, |b| u16::from_be_bytes([b[0], b[1]]));
+                let total = body
+                    .get(2..4)
+                    .map_or(0, |b| u16::from_be_bytes([b[0], b[1]]));
                 mtu = plateau(total);
             }
             let mtu6 = (u32::from(mtu) + 20)
@@ -338,7 +353,10 @@ fn inner_4to6<M: Mapping>(
         let new = checksum::v6_addrs(src, dst);
         match ip.protocol() {
             proto::TCP => payload.get(16..18).map(|c| {
-                Patch::u16(16, checksum::update(u16::from_be_bytes([c[0], c[1]]), old, new))
+                Patch::u16(
+                    16,
+                    checksum::update(u16::from_be_bytes([c[0], c[1]]), old, new),
+                )
             }),
             proto::UDP => match payload.get(6..8).map(|c| u16::from_be_bytes([c[0], c[1]])) {
                 Some(c) if c != 0 => {
@@ -450,7 +468,9 @@ pub(crate) fn error_6to4<M: Mapping>(
     }
     hdr.total_len = total as u16;
     hdr.protocol = proto::ICMP;
-    hdr.ident = t.next_ident();
+    if layers.frag.is_none() {
+        hdr.ident = t.next_ident();
+    }
     out[..crate::ipv4::HEADER_LEN].copy_from_slice(&hdr.to_bytes());
     let icmp_out = &mut out[crate::ipv4::HEADER_LEN..total];
     icmp_out[..4].copy_from_slice(&[ty4, code4, 0, 0]);
@@ -467,7 +487,11 @@ pub(crate) fn error_6to4<M: Mapping>(
 /// 5.3): like the outer one, but the Hop Limit is kept, and it may be cut
 /// off. Writes as much as fits in `out` and returns the whole translated
 /// length.
-fn inner_6to4<M: Mapping>(t: &Translator<M>, inner: &[u8], out: &mut [u8]) -> Result<usize, DropReason> {
+fn inner_6to4<M: Mapping>(
+    t: &Translator<M>,
+    inner: &[u8],
+    out: &mut [u8],
+) -> Result<usize, DropReason> {
     let bad = DropReason::IcmpInnerPacket;
     let ip = Ipv6Packet::new_lax(inner).map_err(|_| bad)?;
     let layers = ip.layers(false).map_err(|_| bad)?;
@@ -475,7 +499,8 @@ fn inner_6to4<M: Mapping>(t: &Translator<M>, inner: &[u8], out: &mut [u8]) -> Re
     let src = m.v6_to_v4(ip.src()).ok_or(bad)?;
     let dst = m.v6_to_v4(ip.dst()).ok_or(bad)?;
     let payload = &ip.packet()[layers.l4_offset..];
-    let declared = (ipv6::HEADER_LEN + usize::from(ip.payload_len())).saturating_sub(layers.l4_offset);
+    let declared =
+        (ipv6::HEADER_LEN + usize::from(ip.payload_len())).saturating_sub(layers.l4_offset);
     let total_len = (crate::ipv4::HEADER_LEN + declared).min(usize::from(u16::MAX)) as u16;
     let mut hdr = Ipv4Repr {
         tos: ip.traffic_class(),
@@ -508,7 +533,10 @@ fn inner_6to4<M: Mapping>(t: &Translator<M>, inner: &[u8], out: &mut [u8]) -> Re
         let new = checksum::v4_addrs(src, dst);
         match layers.protocol {
             proto::TCP => payload.get(16..18).map(|c| {
-                Patch::u16(16, checksum::update(u16::from_be_bytes([c[0], c[1]]), old, new))
+                Patch::u16(
+                    16,
+                    checksum::update(u16::from_be_bytes([c[0], c[1]]), old, new),
+                )
             }),
             proto::UDP => match payload.get(6..8).map(|c| u16::from_be_bytes([c[0], c[1]])) {
                 Some(c) if c != 0 => {
@@ -519,7 +547,8 @@ fn inner_6to4<M: Mapping>(t: &Translator<M>, inner: &[u8], out: &mut [u8]) -> Re
             },
             proto::ICMPV6 if payload.len() >= 4 && is_v6_error(payload[0]) => return Err(bad),
             proto::ICMPV6 if payload.len() >= 4 => {
-                let pseudo = checksum::v6_pseudo(ip.src(), ip.dst(), declared as u32, proto::ICMPV6);
+                let pseudo =
+                    checksum::v6_pseudo(ip.src(), ip.dst(), declared as u32, proto::ICMPV6);
                 Some(echo_6to4_patch(payload, pseudo).map_err(|_| bad)?)
             }
             _ => None,

@@ -262,11 +262,17 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_a_header() {
-        assert_eq!(Ipv4Packet::new_lax(&HEADER[..19]).unwrap_err(), Malformed::Truncated);
+        assert_eq!(
+            Ipv4Packet::new_lax(&HEADER[..19]).unwrap_err(),
+            Malformed::Truncated
+        );
         let mut bad = HEADER;
         bad[0] = 0x44;
         assert_eq!(Ipv4Packet::new_lax(&bad).unwrap_err(), Malformed::Header);
         // Total Length 32 is more than the 20 bytes present.
-        assert_eq!(Ipv4Packet::new_checked(&HEADER).unwrap_err(), Malformed::Truncated);
+        assert_eq!(
+            Ipv4Packet::new_checked(&HEADER).unwrap_err(),
+            Malformed::Truncated
+        );
     }
 }

@@ -190,7 +190,10 @@ impl<'a> Ipv6Packet<'a> {
 
     /// Payload Length.
     pub(crate) fn payload_len(&self) -> u16 {
-        u16::from_be_bytes([self.buf[field::LENGTH.start], self.buf[field::LENGTH.start + 1]])
+        u16::from_be_bytes([
+            self.buf[field::LENGTH.start],
+            self.buf[field::LENGTH.start + 1],
+        ])
     }
 
     /// Next Header of the fixed header.

@@ -150,7 +150,13 @@ mod tests {
     fn names_are_unique_and_indexes_match() {
         for (i, r) in DropReason::ALL.iter().enumerate() {
             assert_eq!(r.index(), i);
-            assert_eq!(DropReason::ALL.iter().filter(|o| o.as_str() == r.as_str()).count(), 1);
+            assert_eq!(
+                DropReason::ALL
+                    .iter()
+                    .filter(|o| o.as_str() == r.as_str())
+                    .count(),
+                1
+            );
         }
     }
 
@@ -164,6 +170,11 @@ mod tests {
         let o = Outcome::Translated { len: 64, count: 2 };
         let lens: Vec<usize> = o.packets(&buf[..64]).map(<[u8]>::len).collect();
         assert_eq!(lens, [20, 44]);
-        assert_eq!(Outcome::Dropped(DropReason::Truncated).packets(&buf).count(), 0);
+        assert_eq!(
+            Outcome::Dropped(DropReason::Truncated)
+                .packets(&buf)
+                .count(),
+            0
+        );
     }
 }

@@ -40,7 +40,9 @@ pub(crate) fn translate<M: Mapping>(
     let payload = ip.payload();
     let protocol = ip.protocol();
     let first = ip.frag_offset() == 0;
-    let is_error = protocol == proto::ICMP && first && payload.first().is_some_and(|&ty| icmp::is_v4_error(ty));
+    let is_error = protocol == proto::ICMP
+        && first
+        && payload.first().is_some_and(|&ty| icmp::is_v4_error(ty));
     // RFC 7915 section 4.4: answer with an ICMPv4 error, unless the packet
     // is one itself.
     let reject = |reason, ty, code, rest, out: &mut [u8]| {

@@ -31,12 +31,28 @@ pub(crate) fn translate<M: Mapping>(
     let layers = match ip.layers(true) {
         Ok(l) => l,
         Err(ipv6::Malformed::SegmentsLeft(pointer)) => {
-            let o = icmp::error_v6(t, pkt, 4, 0, pointer.to_be_bytes(), DropReason::SegmentsLeft, out);
+            let o = icmp::error_v6(
+                t,
+                pkt,
+                4,
+                0,
+                pointer.to_be_bytes(),
+                DropReason::SegmentsLeft,
+                out,
+            );
             return (o, false);
         }
         Err(ipv6::Malformed::AfterFragment) => {
             // What Jool answers; RFC 7915 section 5.1 only says "drop".
-            let o = icmp::error_v6(t, pkt, 1, 1, [0; 4], DropReason::ExtensionAfterFragment, out);
+            let o = icmp::error_v6(
+                t,
+                pkt,
+                1,
+                1,
+                [0; 4],
+                DropReason::ExtensionAfterFragment,
+                out,
+            );
             return (o, false);
         }
         Err(ipv6::Malformed::Truncated) => return (Outcome::Dropped(DropReason::Truncated), false),
@@ -48,7 +64,9 @@ pub(crate) fn translate<M: Mapping>(
     let payload = &pkt[layers.l4_offset..];
     let protocol = layers.protocol;
     let first = layers.frag.is_none_or(|f| f.offset == 0);
-    let is_error = protocol == proto::ICMPV6 && first && payload.first().is_some_and(|&ty| icmp::is_v6_error(ty));
+    let is_error = protocol == proto::ICMPV6
+        && first
+        && payload.first().is_some_and(|&ty| icmp::is_v6_error(ty));
     // RFC 7915 section 5.4: answer with an ICMPv6 error, unless the packet
     // is one itself.
     let reject = |reason, ty, code, rest, out: &mut [u8]| {
@@ -61,7 +79,10 @@ pub(crate) fn translate<M: Mapping>(
 
     let ttl = if cfg.decrement_hop_limit {
         if ip.hop_limit() <= 1 {
-            return (reject(DropReason::HopLimitExceeded, 3, 0, [0; 4], out), false);
+            return (
+                reject(DropReason::HopLimitExceeded, 3, 0, [0; 4], out),
+                false,
+            );
         }
         ip.hop_limit() - 1
     } else {
@@ -69,7 +90,10 @@ pub(crate) fn translate<M: Mapping>(
     };
 
     let Some(dst4) = cfg.mapping.v6_to_v4(ip.dst()) else {
-        return (reject(DropReason::DestinationUnmapped, 1, 3, [0; 4], out), false);
+        return (
+            reject(DropReason::DestinationUnmapped, 1, 3, [0; 4], out),
+            false,
+        );
     };
     let src4 = match cfg.mapping.v6_to_v4(ip.src()) {
         Some(a) => a,
@@ -91,6 +115,13 @@ pub(crate) fn translate<M: Mapping>(
         src: src4,
         dst: dst4,
     };
+
+    if let Some(f) = layers.frag {
+        // RFC 7915 section 5.1.1: the fragment fields are copied, DF clear.
+        hdr.ident = f.ident as u16;
+        hdr.more_frags = f.more;
+        hdr.frag_offset = f.offset;
+    }
 
     let mut patch = None;
     if protocol == proto::ICMPV6 {
@@ -123,24 +154,25 @@ pub(crate) fn translate<M: Mapping>(
             // A zero UDP checksum (RFC 6935) stays zero: IPv4 allows it.
             if !(protocol == proto::UDP && csum == 0) {
                 let new = checksum::update(csum, old, new);
-                let new = if protocol == proto::UDP && new == 0 { 0xffff } else { new };
+                let new = if protocol == proto::UDP && new == 0 {
+                    0xffff
+                } else {
+                    new
+                };
                 patch = Some(Patch::u16(at, new));
             }
         }
     }
 
     let len4 = 20 + payload.len();
-    match layers.frag {
-        // RFC 7915 section 5.1.1: the fragment fields are copied, DF clear.
-        Some(f) => {
-            hdr.ident = f.ident as u16;
-            hdr.more_frags = f.more;
-            hdr.frag_offset = f.offset;
-        }
+    if layers.frag.is_none() {
         // RFC 7915 section 5.1: DF only above 1260 bytes; an Identification
         // for the packets that IPv4 routers may still fragment.
-        None if len4 > DF_THRESHOLD => hdr.dont_frag = true,
-        None => hdr.ident = t.next_ident(),
+        if len4 > DF_THRESHOLD {
+            hdr.dont_frag = true;
+        } else {
+            hdr.ident = t.next_ident();
+        }
     }
 
     let ipv4_mtu = usize::from(cfg.ipv4_mtu);
@@ -151,7 +183,10 @@ pub(crate) fn translate<M: Mapping>(
         // RFC 7915 section 5: the IPv6 sender must shrink its packets. Below
         // 1280 bytes it cannot, and the translator fragments instead.
         let mtu = (u32::from(cfg.ipv4_mtu) + 20).max(u32::from(crate::IPV6_MIN_MTU));
-        return (reject(DropReason::PacketTooBig, 2, 0, mtu.to_be_bytes(), out), false);
+        return (
+            reject(DropReason::PacketTooBig, 2, 0, mtu.to_be_bytes(), out),
+            false,
+        );
     } else {
         hdr.dont_frag = hdr.dont_frag && len4 <= ipv4_mtu;
         ipv4_mtu

@@ -57,9 +57,15 @@ mod tests {
     #[test]
     fn hairpinning() {
         let mut eamt = Eamt::new();
-        eamt.add("1.0.0.0/24".parse().unwrap(), "2001:db8:3::/120".parse().unwrap())
-            .unwrap();
-        let m = EamtThenPrefix::new(eamt, Some(Rfc6052::new("2001:db8:100::/40".parse().unwrap())));
+        eamt.add(
+            "1.0.0.0/24".parse().unwrap(),
+            "2001:db8:3::/120".parse().unwrap(),
+        )
+        .unwrap();
+        let m = EamtThenPrefix::new(
+            eamt,
+            Some(Rfc6052::new("2001:db8:100::/40".parse().unwrap())),
+        );
         let dst6: Ipv6Addr = "2001:db8:101:0:9::".parse().unwrap();
         let dst4 = m.v6_to_v4(dst6).unwrap();
         assert_eq!(dst4, Ipv4Addr::new(1, 0, 0, 9));
@@ -68,6 +74,9 @@ mod tests {
         let src6: Ipv6Addr = "2001:db8:3::8".parse().unwrap();
         let src4 = m.v6_to_v4(src6).unwrap();
         assert!(!m.is_hairpin(src6, src4));
-        assert_eq!(m.v4_to_v6_hairpin(src4), Some("2001:db8:101:0:8::".parse().unwrap()));
+        assert_eq!(
+            m.v4_to_v6_hairpin(src4),
+            Some("2001:db8:101:0:8::".parse().unwrap())
+        );
     }
 }

@@ -123,7 +123,10 @@ mod tests {
         assert_eq!(m.v6_to_v4(host), Some(v4));
         assert_eq!(m.v4_to_v6(v4), Some(host));
         let remote = Ipv4Addr::new(8, 8, 4, 4);
-        assert_eq!(m.v4_to_v6(remote), Some("64:ff9b::808:404".parse().unwrap()));
+        assert_eq!(
+            m.v4_to_v6(remote),
+            Some("64:ff9b::808:404".parse().unwrap())
+        );
         assert_eq!(
             m.insert("2001:db8::6".parse().unwrap(), v4),
             Err(DynamicMapError::V4Taken { v4, existing: host })

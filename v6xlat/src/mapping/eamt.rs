@@ -125,9 +125,13 @@ impl Eamt {
         if self.by_v6.iter().any(|e| e.v6 == eam.v6) {
             return Err(EamtError::Duplicate(eam.v6.into()));
         }
-        let i = self.by_v4.partition_point(|e| e.v4.prefix_len() >= eam.v4.prefix_len());
+        let i = self
+            .by_v4
+            .partition_point(|e| e.v4.prefix_len() >= eam.v4.prefix_len());
         self.by_v4.insert(i, eam);
-        let i = self.by_v6.partition_point(|e| e.v6.prefix_len() >= eam.v6.prefix_len());
+        let i = self
+            .by_v6
+            .partition_point(|e| e.v6.prefix_len() >= eam.v6.prefix_len());
         self.by_v6.insert(i, eam);
         Ok(())
     }
@@ -213,24 +217,42 @@ mod tests {
 
     #[test]
     fn longest_prefix_wins() {
-        let t = table(&[("10.0.0.0/8", "2001:db8:a::/104"), ("10.1.0.0/16", "2001:db8:b::/112")]);
-        assert_eq!(t.v4_to_v6("10.1.2.3".parse().unwrap()), Some("2001:db8:b::203".parse().unwrap()));
-        assert_eq!(t.v4_to_v6("10.2.2.3".parse().unwrap()), Some("2001:db8:a::2:203".parse().unwrap()));
+        let t = table(&[
+            ("10.0.0.0/8", "2001:db8:a::/104"),
+            ("10.1.0.0/16", "2001:db8:b::/112"),
+        ]);
+        assert_eq!(
+            t.v4_to_v6("10.1.2.3".parse().unwrap()),
+            Some("2001:db8:b::203".parse().unwrap())
+        );
+        assert_eq!(
+            t.v4_to_v6("10.2.2.3".parse().unwrap()),
+            Some("2001:db8:a::2:203".parse().unwrap())
+        );
     }
 
     #[test]
     fn refuses_bad_entries() {
         let mut t = table(&[("10.0.0.0/24", "2001:db8::/120")]);
         assert!(matches!(
-            t.add("10.0.0.0/24".parse().unwrap(), "2001:db8:1::/120".parse().unwrap()),
+            t.add(
+                "10.0.0.0/24".parse().unwrap(),
+                "2001:db8:1::/120".parse().unwrap()
+            ),
             Err(EamtError::Duplicate(_))
         ));
         assert!(matches!(
-            Eam::new("10.0.0.1/24".parse().unwrap(), "2001:db8::/120".parse().unwrap()),
+            Eam::new(
+                "10.0.0.1/24".parse().unwrap(),
+                "2001:db8::/120".parse().unwrap()
+            ),
             Err(EamtError::HostBits(_))
         ));
         assert!(matches!(
-            Eam::new("10.0.0.0/8".parse().unwrap(), "2001:db8::/112".parse().unwrap()),
+            Eam::new(
+                "10.0.0.0/8".parse().unwrap(),
+                "2001:db8::/112".parse().unwrap()
+            ),
             Err(EamtError::SuffixTooLong { .. })
         ));
     }

@@ -89,7 +89,14 @@ mod tests {
             m.v4_to_v6(Ipv4Addr::new(8, 8, 8, 8)),
             Some("64:ff9b::808:808".parse().unwrap())
         );
-        for a in ["10.1.2.3", "192.168.0.1", "127.0.0.1", "100.64.0.1", "172.31.0.1", "224.0.0.1"] {
+        for a in [
+            "10.1.2.3",
+            "192.168.0.1",
+            "127.0.0.1",
+            "100.64.0.1",
+            "172.31.0.1",
+            "224.0.0.1",
+        ] {
             let a: Ipv4Addr = a.parse().unwrap();
             assert_eq!(m.v4_to_v6(a), None, "{a}");
             assert_eq!(m.v6_to_v4(Pref64::WELL_KNOWN.embed(a)), None, "{a}");
