@@ -204,7 +204,7 @@ pub(crate) struct Ipv4Repr {
 
 impl Ipv4Repr {
     /// The 20 header bytes, checksum included.
-    pub(crate) fn to_bytes(&self) -> [u8; HEADER_LEN] {
+    pub(crate) fn to_bytes(self) -> [u8; HEADER_LEN] {
         let mut b = [0u8; HEADER_LEN];
         b[field::VER_IHL] = 0x45;
         b[field::TOS] = self.tos;

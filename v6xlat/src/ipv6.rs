@@ -112,7 +112,7 @@ pub(crate) struct FragRepr {
 
 impl FragRepr {
     /// The 8 header bytes.
-    pub(crate) fn to_bytes(&self) -> [u8; FRAG_LEN] {
+    pub(crate) fn to_bytes(self) -> [u8; FRAG_LEN] {
         let mut b = [0u8; FRAG_LEN];
         b[frag_field::NXT_HDR] = self.next_header;
         let off_m = (self.offset << 3) | u16::from(self.more);
@@ -294,7 +294,7 @@ pub(crate) struct Ipv6Repr {
 
 impl Ipv6Repr {
     /// The 40 header bytes.
-    pub(crate) fn to_bytes(&self) -> [u8; HEADER_LEN] {
+    pub(crate) fn to_bytes(self) -> [u8; HEADER_LEN] {
         let mut b = [0u8; HEADER_LEN];
         let w = (6u32 << 28) | (u32::from(self.traffic_class) << 20);
         b[field::VER_TC_FLOW].copy_from_slice(&w.to_be_bytes());
