@@ -445,7 +445,11 @@ pub(crate) fn error_6to4<M: Mapping>(
     let (inner, ext) = split_extension(body, length);
 
     const START: usize = crate::ipv4::HEADER_LEN + HEADER_LEN;
-    let limit = if hairpin { V6_ERROR_MAX } else { V4_ERROR_MAX };
+    let limit = if hairpin {
+        V6_ERROR_MAX
+    } else {
+        V4_ERROR_MAX.min(usize::from(cfg.ipv4_mtu))
+    };
     let room = limit - START;
     let Some(region) = out.get_mut(START..(START + room).min(out.len().max(START))) else {
         return Outcome::Dropped(DropReason::OutputTooSmall);
@@ -569,7 +573,8 @@ fn v4_unicast(a: Ipv4Addr) -> bool {
 }
 
 /// An ICMPv4 error from the translator itself about `original` (RFC 7915
-/// section 4.4), cut to 576 bytes, from its own address with DF clear.
+/// section 4.4), cut to 576 bytes (or the IPv4 MTU), from its own address
+/// with DF clear.
 pub(crate) fn error_v4<M>(
     t: &Translator<M>,
     original: &[u8],
@@ -586,7 +591,7 @@ pub(crate) fn error_v4<M>(
         return Outcome::Dropped(reason);
     }
     const START: usize = crate::ipv4::HEADER_LEN + HEADER_LEN;
-    let len = (START + original.len()).min(V4_ERROR_MAX);
+    let len = (START + original.len()).min(V4_ERROR_MAX.min(usize::from(t.cfg.ipv4_mtu)));
     let Some(buf) = out.get_mut(..len) else {
         return Outcome::Dropped(DropReason::OutputTooSmall);
     };

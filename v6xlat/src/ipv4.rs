@@ -159,6 +159,35 @@ impl<'a> Ipv4Packet<'a> {
         Ipv4Addr::new(d[0], d[1], d[2], d[3])
     }
 
+    /// Whether the options hold a Loose or Strict Source and Record Route
+    /// whose route is not used up yet (RFC 791 section 3.1: its pointer is
+    /// not past its length). Malformed options end the search.
+    pub(crate) fn has_unexpired_source_route(&self) -> bool {
+        const END: u8 = 0;
+        const NOP: u8 = 1;
+        const LSRR: u8 = 131;
+        const SSRR: u8 = 137;
+        let mut opts = &self.buf[HEADER_LEN..self.header_len()];
+        while let [kind, rest @ ..] = opts {
+            match *kind {
+                END => break,
+                NOP => opts = rest,
+                _ => {
+                    let Some(&len) = rest.first() else { break };
+                    let len = usize::from(len);
+                    if len < 2 || len > opts.len() {
+                        break;
+                    }
+                    if matches!(*kind, LSRR | SSRR) && len >= 3 && usize::from(opts[2]) <= len {
+                        return true;
+                    }
+                    opts = &opts[len..];
+                }
+            }
+        }
+        false
+    }
+
     /// Whether the header checksum verifies (RFC 791 section 3.1).
     pub(crate) fn checksum_ok(&self) -> bool {
         Sum::of(&self.buf[..self.header_len()]).fold() == 0xffff
@@ -258,6 +287,38 @@ mod tests {
             dst: p.dst(),
         };
         assert_eq!(repr.to_bytes(), HEADER);
+    }
+
+    #[test]
+    fn finds_unexpired_source_routes_only() {
+        let with_options = |opts: &[u8]| {
+            let mut b = HEADER.to_vec();
+            b[0] = 0x45 + (opts.len() / 4) as u8;
+            b[3] = (20 + opts.len()) as u8;
+            b.extend_from_slice(opts);
+            b
+        };
+        // NOP, then LSRR with one hop left (pointer 4, length 7).
+        let b = with_options(&[1, 131, 7, 4, 192, 0, 2, 1, 0, 0, 0, 0]);
+        assert!(
+            Ipv4Packet::new_lax(&b)
+                .unwrap()
+                .has_unexpired_source_route()
+        );
+        // SSRR used up (pointer 8 > length 7), then end of options.
+        let b = with_options(&[137, 7, 8, 192, 0, 2, 1, 0]);
+        assert!(
+            !Ipv4Packet::new_lax(&b)
+                .unwrap()
+                .has_unexpired_source_route()
+        );
+        // A truncated option.
+        let b = with_options(&[131, 9, 4, 0]);
+        assert!(
+            !Ipv4Packet::new_lax(&b)
+                .unwrap()
+                .has_unexpired_source_route()
+        );
     }
 
     #[test]

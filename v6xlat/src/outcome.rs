@@ -124,6 +124,8 @@ drop_reasons! {
     /// The translated packet would exceed the next-hop MTU and may not be
     /// fragmented (RFC 7915 sections 4.1 and 5.1).
     PacketTooBig => "packet_too_big",
+    /// An IPv4 Source Route option that is not used up (RFC 7915 section 4.1).
+    SourceRoute => "source_route",
     /// A Routing header with Segments Left ≠ 0 (RFC 7915 section 5.1).
     SegmentsLeft => "segments_left",
     /// An extension header after the Fragment header (RFC 7915 section 5.1).

@@ -53,6 +53,12 @@ pub(crate) fn translate<M: Mapping>(
         }
     };
 
+    // RFC 7915 section 4.1: options are ignored, but an unexpired source
+    // route cannot be honoured.
+    if ip.has_unexpired_source_route() {
+        return reject(DropReason::SourceRoute, 3, 5, [0; 4], out);
+    }
+
     // RFC 7915 section 4.1, Hop Limit. A hairpinned packet was already
     // decremented on its way in.
     let hop_limit = if cfg.decrement_hop_limit && pass == Pass::First {
