@@ -50,6 +50,12 @@ pub struct Config<M> {
     pub decrement_hop_limit: bool,
     /// The TTL / Hop Limit of the ICMP errors the translator sends. Default 64.
     pub icmp_hop_limit: u8,
+    /// Whether the translator sends ICMP errors of its own (RFC 7915
+    /// sections 4.4 and 5.4 ask for a switch). Default `true`; when `false`
+    /// those packets are [`Outcome::Dropped`](crate::Outcome::Dropped) with
+    /// the same reason. A daemon that wants to rate-limit them can count
+    /// [`Outcome::Icmp`](crate::Outcome::Icmp) and drop the excess.
+    pub send_icmp_errors: bool,
 }
 
 impl<M> Config<M> {
@@ -67,6 +73,7 @@ impl<M> Config<M> {
             amend_udp_checksum_zero: false,
             decrement_hop_limit: true,
             icmp_hop_limit: 64,
+            send_icmp_errors: true,
         }
     }
 

@@ -584,6 +584,9 @@ pub(crate) fn error_v4<M>(
     reason: DropReason,
     out: &mut [u8],
 ) -> Outcome {
+    if !t.cfg.send_icmp_errors {
+        return Outcome::Dropped(reason);
+    }
     let Ok(orig) = Ipv4Packet::new_lax(original) else {
         return Outcome::Dropped(reason);
     };
@@ -627,6 +630,9 @@ pub(crate) fn error_v6<M>(
     reason: DropReason,
     out: &mut [u8],
 ) -> Outcome {
+    if !t.cfg.send_icmp_errors {
+        return Outcome::Dropped(reason);
+    }
     let Ok(orig) = Ipv6Packet::new_lax(original) else {
         return Outcome::Dropped(reason);
     };

@@ -76,9 +76,6 @@ impl<M: Mapping> Translator<M> {
         // RFC 7757 section 4.2: the IPv4 packet is addressed to the IPv6
         // side. Translate it again, from the tail of `out` into its head.
         let n = out.len();
-        if n < 2 * len {
-            return Outcome::Dropped(DropReason::OutputTooSmall);
-        }
         out.copy_within(..len, n - len);
         let (head, tail) = out.split_at_mut(n - len);
         match v4_to_v6::translate(self, tail, head, Pass::Hairpin) {
