@@ -114,6 +114,11 @@ drop_reasons! {
     MalformedHeader => "malformed_header",
     /// The IPv4 header checksum does not verify.
     Ipv4Checksum => "ipv4_checksum",
+    /// An IPv4 source that no router forwards from: 0/8, 127/8, multicast
+    /// or 240/4 (RFC 7915 section 4.1, RFC 1812 section 5.3.7).
+    IllegalSource => "illegal_source",
+    /// An IGMP message, which is single-hop (RFC 7915 section 4.2).
+    Igmp => "igmp",
     /// The TTL or Hop Limit ran out (RFC 7915 sections 4.4 and 5.4).
     HopLimitExceeded => "hop_limit_exceeded",
     /// The destination address has no counterpart in the mapping.

@@ -13,6 +13,8 @@ use crate::translator::{Pass, Translator};
 pub(crate) mod proto {
     /// ICMP for IPv4.
     pub(crate) const ICMP: u8 = 1;
+    /// IGMP.
+    pub(crate) const IGMP: u8 = 2;
     /// TCP.
     pub(crate) const TCP: u8 = 6;
     /// UDP.
@@ -52,6 +54,16 @@ pub(crate) fn translate<M: Mapping>(
             icmp::error_v4(t, ip.packet(), ty, code, rest, reason, out)
         }
     };
+
+    // RFC 7915 section 4.1, Source Address: an illegal source (RFC 1812
+    // section 5.3.7) is dropped, except in an ICMP error (section 4.3).
+    if !is_error && is_illegal_source(ip.src()) {
+        return Outcome::Dropped(DropReason::IllegalSource);
+    }
+    // RFC 7915 section 4.2: IGMP messages are single-hop.
+    if protocol == proto::IGMP {
+        return Outcome::Dropped(DropReason::Igmp);
+    }
 
     // RFC 7915 section 4.1: options are ignored, but an unexpired source
     // route cannot be honoured.
@@ -174,4 +186,12 @@ pub(crate) fn translate<M: Mapping>(
         Ok((len, count)) => Outcome::Translated { len, count },
         Err(reason) => Outcome::Dropped(reason),
     }
+}
+
+/// RFC 1812 section 5.3.7: source addresses a router must not forward
+/// from: "this network" (0/8), loopback, multicast, and reserved or
+/// limited-broadcast (240/4).
+fn is_illegal_source(a: core::net::Ipv4Addr) -> bool {
+    let first = a.octets()[0];
+    first == 0 || first == 127 || first >= 224
 }

@@ -341,3 +341,23 @@ fn unknown_version_and_short_output_are_reported() {
         Outcome::Dropped(DropReason::OutputTooSmall)
     );
 }
+
+#[test]
+fn illegal_sources_and_igmp_are_dropped() {
+    let x = translator();
+    for src in [
+        Ipv4Addr::new(127, 0, 0, 1),
+        Ipv4Addr::new(0, 1, 2, 3),
+        Ipv4Addr::new(224, 0, 0, 1),
+    ] {
+        let input = ipv4(src, B, 17, 64, false, &udp(1, 2, &[]));
+        assert_eq!(
+            run(&x, &input).0,
+            Outcome::Dropped(DropReason::IllegalSource),
+            "{src}"
+        );
+    }
+    let igmp = [0x11, 0x64, 0xee, 0x9b, 0, 0, 0, 0];
+    let input = ipv4(A, B, 2, 1, false, &igmp);
+    assert_eq!(run(&x, &input).0, Outcome::Dropped(DropReason::Igmp));
+}

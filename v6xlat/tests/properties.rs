@@ -34,8 +34,14 @@ fn data(proto: u8, l4: &[u8]) -> &[u8] {
     &l4[if proto == 6 { 20 } else { 8 }..]
 }
 
+/// A unicast IPv4 address that a router forwards from (RFC 1812 section
+/// 5.3.7: not 0/8, 127/8, multicast or 240/4).
 fn addr() -> impl Strategy<Value = Ipv4Addr> {
-    any::<u32>().prop_map(Ipv4Addr::from_bits)
+    (
+        (1u8..=223).prop_filter("loopback", |o| *o != 127),
+        any::<[u8; 3]>(),
+    )
+        .prop_map(|(a, [b, c, d])| Ipv4Addr::new(a, b, c, d))
 }
 
 proptest! {
