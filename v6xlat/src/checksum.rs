@@ -75,7 +75,14 @@ pub(crate) fn v4_addrs(src: Ipv4Addr, dst: Ipv4Addr) -> Sum {
 /// The IPv6 pseudo-header addresses (RFC 8200 section 8.1), without the
 /// length and next-header words.
 pub(crate) fn v6_addrs(src: Ipv6Addr, dst: Ipv6Addr) -> Sum {
-    Sum::of(&src.octets()).add(Sum::of(&dst.octets()))
+    let words = |a: Ipv6Addr| {
+        let b = a.to_bits();
+        Sum::dword((b >> 96) as u32)
+            .add(Sum::dword((b >> 64) as u32))
+            .add(Sum::dword((b >> 32) as u32))
+            .add(Sum::dword(b as u32))
+    };
+    words(src).add(words(dst))
 }
 
 /// The complete IPv6 pseudo-header of RFC 8200 section 8.1.
@@ -105,6 +112,14 @@ mod tests {
         let data = [0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7];
         assert_eq!(Sum::of(&data).fold(), 0xddf2);
         assert_eq!(Sum::of(&data).checksum(), 0x220d);
+    }
+
+    #[test]
+    fn address_sums_match_the_byte_sum() {
+        let a: Ipv6Addr = "2001:db8:ffff:1::8001".parse().unwrap();
+        let b: Ipv6Addr = "fe80::1:2:3:4".parse().unwrap();
+        let bytes = [a.octets(), b.octets()].concat();
+        assert_eq!(v6_addrs(a, b).fold(), Sum::of(&bytes).fold());
     }
 
     #[test]

@@ -234,11 +234,8 @@ pub(crate) struct Ipv4Repr {
 impl Ipv4Repr {
     /// The 20 header bytes, checksum included.
     pub(crate) fn to_bytes(self) -> [u8; HEADER_LEN] {
-        let mut b = [0u8; HEADER_LEN];
-        b[field::VER_IHL] = 0x45;
-        b[field::TOS] = self.tos;
-        b[field::LENGTH].copy_from_slice(&self.total_len.to_be_bytes());
-        b[field::IDENT].copy_from_slice(&self.ident.to_be_bytes());
+        // Built as 32-bit words, and the checksum summed from them, so that
+        // nothing is read back from bytes just written.
         let mut flags = self.frag_offset & OFFSET_MASK;
         if self.dont_frag {
             flags |= FLAG_DF;
@@ -246,13 +243,21 @@ impl Ipv4Repr {
         if self.more_frags {
             flags |= FLAG_MF;
         }
-        b[field::FLG_OFF].copy_from_slice(&flags.to_be_bytes());
-        b[field::TTL] = self.ttl;
-        b[field::PROTOCOL] = self.protocol;
-        b[field::SRC].copy_from_slice(&self.src.octets());
-        b[field::DST].copy_from_slice(&self.dst.octets());
-        let csum = Sum::of(&b).checksum();
-        b[field::CHECKSUM].copy_from_slice(&csum.to_be_bytes());
+        let words = [
+            (0x45 << 24) | (u32::from(self.tos) << 16) | u32::from(self.total_len),
+            (u32::from(self.ident) << 16) | u32::from(flags),
+            (u32::from(self.ttl) << 24) | (u32::from(self.protocol) << 16),
+            self.src.to_bits(),
+            self.dst.to_bits(),
+        ];
+        let sum = words
+            .iter()
+            .fold(Sum::default(), |s, &w| s.add(Sum::dword(w)));
+        let mut b = [0u8; HEADER_LEN];
+        for (chunk, w) in b.chunks_exact_mut(4).zip(words) {
+            chunk.copy_from_slice(&w.to_be_bytes());
+        }
+        b[field::CHECKSUM].copy_from_slice(&sum.checksum().to_be_bytes());
         b
     }
 }

@@ -60,27 +60,8 @@ impl<M: Mapping> Translator<M> {
     pub fn translate(&self, input: &[u8], out: &mut [u8]) -> Outcome {
         match input.first().map(|b| b >> 4) {
             Some(4) => v4_to_v6::translate(self, input, out, Pass::First),
-            Some(6) => self.translate_v6(input, out),
+            Some(6) => v6_to_v4::translate(self, input, out),
             _ => Outcome::Dropped(DropReason::UnknownVersion),
-        }
-    }
-
-    fn translate_v6(&self, input: &[u8], out: &mut [u8]) -> Outcome {
-        let (outcome, hairpin) = v6_to_v4::translate(self, input, out);
-        let Outcome::Translated { len, .. } = outcome else {
-            return outcome;
-        };
-        if !hairpin {
-            return outcome;
-        }
-        // RFC 7757 section 4.2: the IPv4 packet is addressed to the IPv6
-        // side. Translate it again, from the tail of `out` into its head.
-        let n = out.len();
-        out.copy_within(..len, n - len);
-        let (head, tail) = out.split_at_mut(n - len);
-        match v4_to_v6::translate(self, tail, head, Pass::Hairpin) {
-            o @ Outcome::Translated { .. } => o,
-            Outcome::Icmp { reason, .. } | Outcome::Dropped(reason) => Outcome::Dropped(reason),
         }
     }
 

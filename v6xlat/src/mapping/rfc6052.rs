@@ -55,9 +55,6 @@ fn is_global(a: Ipv4Addr) -> bool {
 
 impl Mapping for Rfc6052 {
     fn v6_to_v4(&self, addr: Ipv6Addr) -> Option<Ipv4Addr> {
-        if !self.prefix.contains(addr) {
-            return None;
-        }
         let v4 = self.prefix.extract(addr).ok()?;
         self.allowed(v4).then_some(v4)
     }
