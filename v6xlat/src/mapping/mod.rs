@@ -51,17 +51,48 @@ pub trait Mapping {
     }
 }
 
-impl<T: Mapping + ?Sized> Mapping for &T {
-    fn v6_to_v4(&self, addr: Ipv6Addr) -> Option<Ipv4Addr> {
-        (**self).v6_to_v4(addr)
+/// Forwards every method to the mapping behind a pointer, so that a
+/// translator can share one (`&M`, `Arc<M>`) or choose it at run time
+/// (`Box<dyn Mapping + Send + Sync>`).
+macro_rules! forward {
+    ($($ptr:ty),*) => {$(
+        impl<T: Mapping + ?Sized> Mapping for $ptr {
+            fn v6_to_v4(&self, addr: Ipv6Addr) -> Option<Ipv4Addr> {
+                (**self).v6_to_v4(addr)
+            }
+            fn v4_to_v6(&self, addr: Ipv4Addr) -> Option<Ipv6Addr> {
+                (**self).v4_to_v6(addr)
+            }
+            fn is_hairpin(&self, dst6: Ipv6Addr, dst4: Ipv4Addr) -> bool {
+                (**self).is_hairpin(dst6, dst4)
+            }
+            fn v4_to_v6_hairpin(&self, addr: Ipv4Addr) -> Option<Ipv6Addr> {
+                (**self).v4_to_v6_hairpin(addr)
+            }
+        }
+    )*};
+}
+
+forward!(&T, Box<T>, std::sync::Arc<T>);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip<M: Mapping>(m: M, v4: Ipv4Addr) -> Option<Ipv4Addr> {
+        let v6 = m.v4_to_v6(v4)?;
+        assert!(!m.is_hairpin(v6, v4));
+        assert_eq!(m.v4_to_v6_hairpin(v4), Some(v6));
+        m.v6_to_v4(v6)
     }
-    fn v4_to_v6(&self, addr: Ipv4Addr) -> Option<Ipv6Addr> {
-        (**self).v4_to_v6(addr)
-    }
-    fn is_hairpin(&self, dst6: Ipv6Addr, dst4: Ipv4Addr) -> bool {
-        (**self).is_hairpin(dst6, dst4)
-    }
-    fn v4_to_v6_hairpin(&self, addr: Ipv4Addr) -> Option<Ipv6Addr> {
-        (**self).v4_to_v6_hairpin(addr)
+
+    #[test]
+    fn pointers_forward_to_the_mapping() {
+        let prefix = Rfc6052::new("2001:db8:64::/96".parse().unwrap());
+        let v4 = Ipv4Addr::new(192, 0, 2, 1);
+        assert_eq!(round_trip(&prefix, v4), Some(v4));
+        let boxed: Box<dyn Mapping + Send + Sync> = Box::new(prefix);
+        assert_eq!(round_trip(boxed, v4), Some(v4));
+        assert_eq!(round_trip(std::sync::Arc::new(prefix), v4), Some(v4));
     }
 }
