@@ -90,7 +90,8 @@ mod tests {
     fn pointers_forward_to_the_mapping() {
         let prefix = Rfc6052::new("2001:db8:64::/96".parse().unwrap());
         let v4 = Ipv4Addr::new(192, 0, 2, 1);
-        assert_eq!(round_trip(&prefix, v4), Some(v4));
+        let shared: &Rfc6052 = &prefix;
+        assert_eq!(round_trip(shared, v4), Some(v4));
         let boxed: Box<dyn Mapping + Send + Sync> = Box::new(prefix);
         assert_eq!(round_trip(boxed, v4), Some(v4));
         assert_eq!(round_trip(std::sync::Arc::new(prefix), v4), Some(v4));
