@@ -177,8 +177,12 @@ pub(crate) fn translate<M: Mapping>(t: &Translator<M>, input: &[u8], out: &mut [
 /// RFC 7757 section 4.2: the IPv4 packet in `out` is addressed to the IPv6
 /// side. It is moved to the tail of `out` and translated again into its head.
 fn back_to_ipv6<M: Mapping>(t: &Translator<M>, outcome: Outcome, out: &mut [u8]) -> Outcome {
-    let Outcome::Translated { len, .. } = outcome else {
-        return outcome;
+    let len = match outcome {
+        Outcome::Translated { len, count: 1 } => len,
+        // Only an IPv6 packet of nearly 64 KiB becomes too long for one
+        // IPv4 packet; fragments cannot be translated back one by one here.
+        Outcome::Translated { .. } => return Outcome::Dropped(DropReason::PacketTooBig),
+        _ => return outcome,
     };
     let n = out.len();
     out.copy_within(..len, n - len);
