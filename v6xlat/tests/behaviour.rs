@@ -361,3 +361,80 @@ fn illegal_sources_and_igmp_are_dropped() {
     let input = ipv4(A, B, 2, 1, false, &igmp);
     assert_eq!(run(&x, &input).0, Outcome::Dropped(DropReason::Igmp));
 }
+
+/// An ICMPv4 error from `router` to `B` about a UDP packet `B` sent to `A`.
+fn icmp4_error(ty: u8, code: u8, rest: [u8; 4], router: Ipv4Addr) -> Vec<u8> {
+    let inner = ipv4(B, A, 17, 63, false, &udp(1, 2, &[0; 16]));
+    let mut icmp = vec![ty, code, 0, 0];
+    icmp.extend_from_slice(&rest);
+    icmp.extend_from_slice(&inner);
+    ipv4(router, B, 1, 64, false, &icmp)
+}
+
+#[test]
+fn icmpv4_errors_map_to_the_rfc_7915_table() {
+    let router = Ipv4Addr::new(203, 0, 113, 254);
+    // (type, code, rest) -> (type, code, rest), RFC 7915 section 4.2.
+    let cases = [
+        ((3, 0, [0; 4]), (1, 0, [0; 4])),
+        ((3, 2, [0; 4]), (4, 1, [0, 0, 0, 6])),
+        ((3, 3, [0; 4]), (1, 4, [0; 4])),
+        ((3, 13, [0; 4]), (1, 1, [0; 4])),
+        ((11, 1, [0; 4]), (3, 1, [0; 4])),
+        // Parameter Problem pointing at Protocol points at Next Header.
+        ((12, 0, [9, 0, 0, 0]), (4, 0, [0, 0, 0, 6])),
+        ((12, 0, [16, 0, 0, 0]), (4, 0, [0, 0, 0, 24])),
+    ];
+    for ((ty, code, rest), (ty6, code6, rest6)) in cases {
+        let (o, p) = run(&translator(), &icmp4_error(ty, code, rest, router));
+        assert!(
+            matches!(o, Outcome::Translated { count: 1, .. }),
+            "{ty}/{code}: {o:?}"
+        );
+        check_v6(&p[0]).unwrap();
+        assert_eq!(&p[0][40..42], &[ty6, code6], "{ty}/{code}");
+        assert_eq!(&p[0][44..48], &rest6, "{ty}/{code}");
+        // The inner packet is IPv6 now, with its hop limit untouched.
+        assert_eq!((p[0][48] >> 4, p[0][48 + 7]), (6, 63));
+    }
+    for (ty, code) in [(3, 14), (4, 0), (5, 0), (12, 1), (13, 0)] {
+        let (o, _) = run(&translator(), &icmp4_error(ty, code, [0; 4], router));
+        assert_eq!(
+            o,
+            Outcome::Dropped(DropReason::IcmpUntranslatable),
+            "{ty}/{code}"
+        );
+    }
+}
+
+#[test]
+fn icmpv6_errors_from_unmapped_routers_use_the_rfc_6791_pool() {
+    let mut cfg = translator().config().clone();
+    cfg.rfc6791_v4 = Some("192.0.2.240/28".parse().unwrap());
+    let x = Translator::new(cfg).unwrap();
+    let inner = ipv6(v6_of(B), v6_of(A), 17, 63, 0, &udp(1, 2, &[0; 16]));
+    let mut icmp = vec![3, 0, 0, 0, 0, 0, 0, 0];
+    icmp.extend_from_slice(&inner);
+    let router: Ipv6Addr = "2001:db8:ffff::1".parse().unwrap();
+    let (o, p) = run(&x, &ipv6(router, v6_of(B), 58, 64, 0, &icmp));
+    assert!(matches!(o, Outcome::Translated { count: 1, .. }), "{o:?}");
+    check_v4(&p[0]).unwrap();
+    assert_eq!(&p[0][12..15], &[192, 0, 2]);
+    assert!(p[0][15] >= 240, "inside the pool");
+    assert_eq!(&p[0][20..22], &[11, 0], "Time Exceeded");
+    // The same router, not mapped, sending anything else is dropped.
+    let (o, _) = run(&x, &ipv6(router, v6_of(B), 17, 64, 0, &udp(1, 2, &[])));
+    assert_eq!(o, Outcome::Dropped(DropReason::SourceUnmapped));
+}
+
+#[test]
+fn own_errors_can_be_turned_off() {
+    let mut cfg = translator().config().clone();
+    cfg.send_icmp_errors = false;
+    let x = Translator::new(cfg).unwrap();
+    let input = ipv4(A, B, 17, 1, true, &udp(1, 2, &[0; 16]));
+    assert_eq!(
+        run(&x, &input).0,
+        Outcome::Dropped(DropReason::HopLimitExceeded)
+    );
+}
