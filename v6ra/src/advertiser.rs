@@ -161,8 +161,9 @@ pub struct Advertiser<R> {
     solicited_multicast: Option<Instant>,
     /// Solicited unicast advertisements: when, and to whom.
     solicited_unicast: Vec<(Instant, Ipv6Addr)>,
-    /// Advertisements ready to go, in order.
+    /// Advertisements ready to go, in order, and since when.
     ready: VecDeque<Transmit>,
+    ready_at: Instant,
 }
 
 impl<R: Rng> Advertiser<R> {
@@ -180,6 +181,7 @@ impl<R: Rng> Advertiser<R> {
             solicited_multicast: None,
             solicited_unicast: Vec::new(),
             ready: VecDeque::new(),
+            ready_at: now,
         };
         advertiser.next_unsolicited = advertiser.periodic().then_some(now);
         advertiser
@@ -293,6 +295,7 @@ impl<R: Rng> Advertiser<R> {
         self.solicited_unicast.clear();
         self.next_unsolicited = None;
         self.ready.clear();
+        self.ready_at = now;
         if self.config.send_advert && self.config.remove_on_exit {
             let advert = self.advert(now, true);
             for destination in self.destinations() {
@@ -331,7 +334,7 @@ impl<R: Rng> Advertiser<R> {
     /// return; `None` when nothing is scheduled.
     pub fn poll_timeout(&self) -> Option<Instant> {
         if !self.ready.is_empty() {
-            return Some(self.started);
+            return Some(self.ready_at);
         }
         [
             self.next_unsolicited,
@@ -379,6 +382,7 @@ impl<R: Rng> Advertiser<R> {
             Reason::Solicited
         };
         let advert = self.advert(now, false);
+        self.ready_at = now;
         for destination in self.destinations() {
             self.ready.push_back(Transmit {
                 destination,

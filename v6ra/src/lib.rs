@@ -8,6 +8,8 @@
 //! - [`advertiser`]: a sans-IO state machine that decides when an
 //!   interface sends which advertisement (RFC 4861 section 6.2).
 //! - [`config`]: radvd.conf, parsed into what the advertiser needs.
+//! - [`consistency`]: other routers' advertisements checked against ours
+//!   (RFC 4861 section 6.2.7).
 //! - [`dump`]: an advertisement written back as radvd.conf text, as
 //!   radvdump prints it.
 //!
@@ -16,6 +18,7 @@
 
 pub mod advertiser;
 pub mod config;
+pub mod consistency;
 pub mod dump;
 pub mod wire;
 

@@ -317,7 +317,7 @@ fn solicitation_is_answered_and_counted() {
 }
 
 #[test]
-fn sighup_picks_up_new_interface_prefixes_and_a_late_interface() {
+fn sighup_picks_up_new_interface_prefixes_and_a_late_or_returning_interface() {
     if !root_or_skip("sighup_picks_up_new_interface_prefixes", &["ip"]) {
         return;
     }
@@ -360,5 +360,15 @@ fn sighup_picks_up_new_interface_prefixes_and_a_late_interface() {
         "{}",
         addrs()
     );
+    // The interface goes away and comes back: v6rad waits and resumes.
+    router.ip(&["link", "del", "late0"]);
+    veth(&router, "late0", &client, "eth0");
+    router.ip(&["addr", "add", "2001:db8:c::1/64", "dev", "late0"]);
+    assert!(
+        wait_until(WAIT, || addrs().contains("2001:db8:c:0:")),
+        "{}",
+        addrs()
+    );
+    assert!(daemon.is_running());
     stop(&mut daemon);
 }

@@ -26,6 +26,9 @@ use crate::socket::{ALL_ROUTERS, IcmpSocket};
 /// How often to look again for a missing interface or address.
 const RETRY: Duration = Duration::from_millis(250);
 
+/// How often to check that an advertising interface still exists.
+const LINK_CHECK: Duration = Duration::from_secs(1);
+
 /// How the daemon was started.
 #[derive(Debug)]
 pub(crate) struct Options {
@@ -163,6 +166,7 @@ fn source(iface: &InterfaceConfig, info: &LinkInfo) -> Option<Ipv6Addr> {
 /// What was made of a received packet.
 enum Incoming {
     Solicitation(Ipv6Addr, Vec<v6ra::NdiscOptionRepr>),
+    Advertisement(Ipv6Addr, v6ra::RouterAdvert),
     Bad(&'static str),
     Other,
 }
@@ -174,15 +178,20 @@ fn classify(data: &[u8], source: Ipv6Addr, hop_limit: Option<u8>) -> Incoming {
         Err(v6ra::Error::MessageType(_)) => return Incoming::Other,
         Err(_) => return Incoming::Bad("truncated"),
     };
-    if packet.msg_type() != v6ra::wire::Message::RouterSolicit {
+    if !matches!(
+        packet.msg_type(),
+        v6ra::wire::Message::RouterSolicit | v6ra::wire::Message::RouterAdvert
+    ) {
         return Incoming::Other;
     }
-    // RFC 4861 section 6.1.1: hop limit 255, so it came from the link.
+    // RFC 4861 sections 6.1.1 and 6.1.2: hop limit 255, so it came from
+    // the link.
     if hop_limit != Some(255) {
         return Incoming::Bad("hop_limit");
     }
     match Repr::parse(&packet) {
         Ok(Repr::RouterSolicit { options }) => Incoming::Solicitation(source, options),
+        Ok(Repr::RouterAdvert(ra)) => Incoming::Advertisement(source, ra),
         Ok(_) => Incoming::Other,
         Err(v6ra::Error::Code(_)) => Incoming::Bad("code"),
         Err(_) => Incoming::Bad("malformed_option"),
@@ -197,130 +206,221 @@ fn reason_label(r: Reason) -> &'static str {
     }
 }
 
-/// The life of one interface: wait for it, then advertise until told to
-/// stop.
+/// How advertising on an interface ended.
+enum Ended {
+    /// Told to stop; the final advertisements went out.
+    Stopped,
+    /// The interface disappeared.
+    LinkGone,
+}
+
+/// One interface task's state.
+struct Interface {
+    iface: InterfaceConfig,
+    control: mpsc::Receiver<Control>,
+    metrics: Arc<Metrics>,
+    verbose: bool,
+}
+
+/// The life of one interface: wait for it, advertise until told to stop,
+/// and wait again if it disappears meanwhile.
 async fn interface(
-    mut iface: InterfaceConfig,
-    mut control: mpsc::Receiver<Control>,
+    iface: InterfaceConfig,
+    control: mpsc::Receiver<Control>,
     metrics: Arc<Metrics>,
     verbose: bool,
 ) {
-    let name = iface.name.clone();
-    // Wait for the interface and a usable source address.
-    let mut waiting_said = false;
-    let (index, mut info, mut src) = loop {
-        if let (Some(index), Some(info)) = (link::index(&name), link::info(&name))
-            && let Some(src) = source(&iface, &info)
-        {
-            break (index, info, src);
-        }
-        if !waiting_said {
-            eprintln!("v6rad: {name}: waiting for the interface and its link-local address");
-            waiting_said = true;
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(RETRY) => {}
-            msg = control.recv() => match msg {
-                Some(Control::Reload(c)) => iface = *c,
-                Some(Control::Shutdown) | None => return,
-            },
-        }
+    let mut this = Interface {
+        iface,
+        control,
+        metrics,
+        verbose,
     };
-    let socket = match IcmpSocket::open(&name, index, &[ALL_ROUTERS]) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("v6rad: {name}: cannot open a raw ICMPv6 socket: {e}");
-            return;
-        }
-    };
-    let config = match config::build::build(&iface, &info, link::info) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("v6rad: {name}: {e}");
-            return;
-        }
-    };
-    let rng: StdRng = rand::make_rng();
-    let mut advertiser = Advertiser::new(config, rng, Instant::now().into_std());
-    eprintln!("v6rad: {name}: advertising from {src}");
-    let mut buf = Vec::with_capacity(1280);
     loop {
-        let now = Instant::now().into_std();
-        while let Some(t) = advertiser.poll_transmit(now) {
-            let repr = Repr::RouterAdvert(t.advert);
-            buf.clear();
-            buf.resize(repr.buffer_len(), 0);
-            let mut packet = Packet::new_unchecked(&mut buf[..]);
-            if let Err(e) = repr.emit(&mut packet) {
-                eprintln!("v6rad: {name}: cannot encode the advertisement: {e}");
-                continue;
-            }
-            packet.fill_checksum(&src, &t.destination);
-            let reason = reason_label(t.reason);
-            match socket.send(&buf, src, t.destination).await {
-                Ok(()) => {
-                    metrics.inc(
-                        "v6rad_advertisements_sent_total",
-                        &[("interface", &name), ("reason", reason)],
-                    );
-                    if verbose {
-                        eprintln!(
-                            "v6rad: {name}: sent {reason} advertisement to {}",
-                            t.destination
-                        );
-                    }
-                }
-                Err(e) => {
-                    metrics.inc("v6rad_send_errors_total", &[("interface", &name)]);
-                    eprintln!("v6rad: {name}: cannot send to {}: {e}", t.destination);
-                }
-            }
-        }
-        if advertiser.is_finished() {
+        let Some((index, info, src)) = this.wait_for_link().await else {
             return;
+        };
+        match this.advertise(index, info, src).await {
+            Ended::Stopped => return,
+            Ended::LinkGone => eprintln!(
+                "v6rad: {}: the interface went away; waiting for it",
+                this.iface.name
+            ),
         }
-        let deadline = advertiser.poll_timeout().map(Instant::from_std);
-        tokio::select! {
-            incoming = socket.recv(|m| classify(m.data, m.source, m.hop_limit)) => match incoming {
-                Ok(Incoming::Solicitation(from, options)) => {
-                    metrics.inc("v6rad_solicitations_received_total", &[("interface", &name)]);
-                    let r = advertiser.handle_solicitation(Instant::now().into_std(), from, &options);
-                    if verbose {
-                        eprintln!("v6rad: {name}: solicitation from {from}: {r:?}");
+    }
+}
+
+impl Interface {
+    /// Waits for the interface and a usable source address; `None` when
+    /// told to stop first.
+    async fn wait_for_link(&mut self) -> Option<(u32, LinkInfo, Ipv6Addr)> {
+        let mut said = false;
+        loop {
+            let name = &self.iface.name;
+            if let (Some(index), Some(info)) = (link::index(name), link::info(name))
+                && let Some(src) = source(&self.iface, &info)
+            {
+                return Some((index, info, src));
+            }
+            if !said {
+                eprintln!("v6rad: {name}: waiting for the interface and its link-local address");
+                said = true;
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(RETRY) => {}
+                msg = self.control.recv() => match msg {
+                    Some(Control::Reload(c)) => self.iface = *c,
+                    Some(Control::Shutdown) | None => return None,
+                },
+            }
+        }
+    }
+
+    fn gone(&self, index: u32) -> bool {
+        link::index(&self.iface.name) != Some(index)
+    }
+
+    /// Advertises on the interface until told to stop or the interface
+    /// goes away.
+    async fn advertise(&mut self, index: u32, mut info: LinkInfo, mut src: Ipv6Addr) -> Ended {
+        let name = self.iface.name.clone();
+        let socket = match IcmpSocket::open(&name, index, &[ALL_ROUTERS]) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("v6rad: {name}: cannot open a raw ICMPv6 socket: {e}");
+                return Ended::Stopped;
+            }
+        };
+        let config = match config::build::build(&self.iface, &info, link::info) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("v6rad: {name}: {e}");
+                return Ended::Stopped;
+            }
+        };
+        let rng: StdRng = rand::make_rng();
+        let mut advertiser = Advertiser::new(config, rng, Instant::now().into_std());
+        eprintln!("v6rad: {name}: advertising from {src}");
+        let mut buf = Vec::with_capacity(1280);
+        loop {
+            let now = Instant::now().into_std();
+            while let Some(t) = advertiser.poll_transmit(now) {
+                let repr = Repr::RouterAdvert(t.advert);
+                buf.clear();
+                buf.resize(repr.buffer_len(), 0);
+                let mut packet = Packet::new_unchecked(&mut buf[..]);
+                if let Err(e) = repr.emit(&mut packet) {
+                    eprintln!("v6rad: {name}: cannot encode the advertisement: {e}");
+                    continue;
+                }
+                packet.fill_checksum(&src, &t.destination);
+                let reason = reason_label(t.reason);
+                match socket.send(&buf, src, t.destination).await {
+                    Ok(()) => {
+                        self.metrics.inc(
+                            "v6rad_advertisements_sent_total",
+                            &[("interface", &name), ("reason", reason)],
+                        );
+                        if self.verbose {
+                            eprintln!(
+                                "v6rad: {name}: sent {reason} advertisement to {}",
+                                t.destination
+                            );
+                        }
                     }
-                    if r == Err(v6ra::advertiser::Ignored::Invalid) {
-                        metrics.inc("v6rad_bad_packets_total", &[("interface", &name), ("reason", "invalid_solicitation")]);
+                    Err(e) => {
+                        self.metrics
+                            .inc("v6rad_send_errors_total", &[("interface", &name)]);
+                        if self.gone(index) {
+                            return Ended::LinkGone;
+                        }
+                        eprintln!("v6rad: {name}: cannot send to {}: {e}", t.destination);
                     }
                 }
-                Ok(Incoming::Bad(reason)) => {
-                    metrics.inc("v6rad_bad_packets_total", &[("interface", &name), ("reason", reason)]);
-                    if verbose {
-                        eprintln!("v6rad: {name}: dropped a packet: {reason}");
+            }
+            if advertiser.is_finished() {
+                return Ended::Stopped;
+            }
+            let deadline = advertiser.poll_timeout().map(Instant::from_std);
+            tokio::select! {
+                incoming = socket.recv(|m| classify(m.data, m.source, m.hop_limit)) => {
+                    let now = Instant::now().into_std();
+                    match incoming {
+                        Ok(Incoming::Solicitation(from, options)) => {
+                            self.metrics.inc(
+                                "v6rad_solicitations_received_total",
+                                &[("interface", &name)],
+                            );
+                            let r = advertiser.handle_solicitation(now, from, &options);
+                            if self.verbose {
+                                eprintln!("v6rad: {name}: solicitation from {from}: {r:?}");
+                            }
+                            if r == Err(v6ra::advertiser::Ignored::Invalid) {
+                                self.metrics.inc(
+                                    "v6rad_bad_packets_total",
+                                    &[("interface", &name), ("reason", "invalid_solicitation")],
+                                );
+                            }
+                        }
+                        Ok(Incoming::Advertisement(from, theirs)) if from != src => {
+                            let ours = advertiser.advert(now, false);
+                            let found = v6ra::consistency::inconsistencies(&ours, &theirs);
+                            if !found.is_empty() {
+                                self.metrics.inc(
+                                    "v6rad_inconsistent_advertisements_total",
+                                    &[("interface", &name)],
+                                );
+                            }
+                            for i in found {
+                                eprintln!("v6rad: {name}: router {from} disagrees: {i}");
+                            }
+                        }
+                        Ok(Incoming::Bad(reason)) => {
+                            self.metrics.inc(
+                                "v6rad_bad_packets_total",
+                                &[("interface", &name), ("reason", reason)],
+                            );
+                            if self.verbose {
+                                eprintln!("v6rad: {name}: dropped a packet: {reason}");
+                            }
+                        }
+                        Ok(Incoming::Advertisement(..) | Incoming::Other) => {}
+                        Err(e) => {
+                            if self.gone(index) {
+                                return Ended::LinkGone;
+                            }
+                            eprintln!("v6rad: {name}: receive failed: {e}");
+                            tokio::time::sleep(RETRY).await;
+                        }
                     }
                 }
-                Ok(Incoming::Other) => {}
-                Err(e) => {
-                    eprintln!("v6rad: {name}: receive failed: {e}");
-                    tokio::time::sleep(RETRY).await;
-                }
-            },
-            _ = sleep_until(deadline) => {}
-            msg = control.recv() => match msg {
-                Some(Control::Reload(c)) => {
-                    iface = *c;
-                    if let Some(new_info) = link::info(&name) {
-                        info = new_info;
-                    }
-                    if let Some(new_src) = source(&iface, &info) {
-                        src = new_src;
-                    }
-                    match config::build::build(&iface, &info, link::info) {
-                        Ok(c) => advertiser.set_config(c, Instant::now().into_std()),
-                        Err(e) => eprintln!("v6rad: {name}: reload refused: {e}"),
+                _ = sleep_until(deadline) => {}
+                // A deleted interface says nothing to a raw socket bound to
+                // it; look now and then.
+                _ = tokio::time::sleep(LINK_CHECK) => {
+                    if self.gone(index) {
+                        return Ended::LinkGone;
                     }
                 }
-                Some(Control::Shutdown) | None => advertiser.shutdown(Instant::now().into_std()),
-            },
+                msg = self.control.recv() => match msg {
+                    Some(Control::Reload(c)) => {
+                        self.iface = *c;
+                        if let Some(new_info) = link::info(&name) {
+                            info = new_info;
+                        }
+                        if let Some(new_src) = source(&self.iface, &info) {
+                            src = new_src;
+                        }
+                        match config::build::build(&self.iface, &info, link::info) {
+                            Ok(c) => advertiser.set_config(c, Instant::now().into_std()),
+                            Err(e) => eprintln!("v6rad: {name}: reload refused: {e}"),
+                        }
+                    }
+                    Some(Control::Shutdown) | None => {
+                        advertiser.shutdown(Instant::now().into_std());
+                    }
+                },
+            }
         }
     }
 }

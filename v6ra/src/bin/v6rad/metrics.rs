@@ -14,7 +14,7 @@ pub(crate) struct Metrics {
 }
 
 /// The help text of each counter.
-const HELP: [(&str, &str); 4] = [
+const HELP: [(&str, &str); 5] = [
     (
         "v6rad_advertisements_sent_total",
         "Router advertisements sent, by interface and reason.",
@@ -26,6 +26,10 @@ const HELP: [(&str, &str); 4] = [
     (
         "v6rad_bad_packets_total",
         "Packets dropped as malformed or invalid, by interface and reason.",
+    ),
+    (
+        "v6rad_inconsistent_advertisements_total",
+        "Advertisements of other routers that disagree with ours (RFC 4861 section 6.2.7).",
     ),
     (
         "v6rad_send_errors_total",
