@@ -103,13 +103,15 @@ impl Pref64 {
     /// Whether `addr` lies inside the prefix (it may still carry a non-zero
     /// "u" octet or suffix, which [`Pref64::extract`] ignores).
     pub fn contains(&self, addr: Ipv6Addr) -> bool {
-        self.prefix.contains(&addr)
+        // One mask and compare: this runs for every translated packet.
+        let mask = u128::MAX << (128 - u32::from(self.prefix.prefix_len()));
+        u128::from(addr) & mask == u128::from(self.prefix.addr())
     }
 
     /// The IPv4-embedded IPv6 address of `v4` (RFC 6052 section 2.2); the "u"
     /// octet and the suffix are zero.
     pub fn embed(&self, v4: Ipv4Addr) -> Ipv6Addr {
-        let prefix = u128::from(self.prefix.network());
+        let prefix = u128::from(self.prefix.addr());
         let v4 = u128::from(u32::from(v4));
         let len = u32::from(self.prefix.prefix_len());
         let bits = if len == 96 {
