@@ -8,6 +8,17 @@
 //! an interface's section with what the system says about the interface
 //! (link-layer address, MTU, addresses) into an
 //! [`AdvertiserConfig`](crate::AdvertiserConfig).
+//!
+//! Where v6rad differs from radvd 2.20:
+//!
+//! - `AdvCaptivePortalAPI "URI";` in an interface section sends the
+//!   RFC 8910 option.
+//! - Mobile IPv6 settings (`AdvHomeAgentInfo`, `HomeAgentLifetime`,
+//!   `HomeAgentPreference`, `AdvMobRtrSupportFlag`, `AdvIntervalOpt`) are
+//!   checked but add no option; `AdvHomeAgentFlag` sets the H flag.
+//! - `Base6to4Interface` (6to4) and the 6LoWPAN sections (`abro`,
+//!   `lowpanco`) are refused with an error naming them.
+//! - Keywords are case-sensitive, as radvd's lexer has them.
 
 use core::fmt;
 use core::net::Ipv6Addr;

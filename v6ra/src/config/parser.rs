@@ -254,6 +254,9 @@ fn interface(p: &mut Parser<'_>, start: &Token, name: Token) -> Result<Interface
             (Kind::Word, "nat64prefix") => raw.nat64.push(nat64(p)?),
             (Kind::Word, "clients") => i.clients.extend(p.address_list()?),
             (Kind::Word, "AdvRASrcAddress") => i.ra_source.extend(p.address_list()?),
+            (Kind::Word, "abro" | "lowpanco") => {
+                return Err(p.error(&t, "6LoWPAN options are not supported"));
+            }
             (Kind::Word, _) => {
                 let value = p.next("a value")?;
                 if !matches!(value.kind, Kind::Word | Kind::Str) {
@@ -695,6 +698,10 @@ interface eth0 {
         assert_eq!(
             error("interface eth0 { };\ninterface eth0 { };"),
             "radvd.conf:2:11: interface defined twice: 'eth0'"
+        );
+        assert_eq!(
+            error("interface eth0 {\n  abro fe80::1 { };\n};"),
+            "radvd.conf:2:3: 6LoWPAN options are not supported: 'abro'"
         );
         assert_eq!(
             error("interfaces eth0 { };"),
