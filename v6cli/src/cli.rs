@@ -58,6 +58,8 @@ pub(crate) enum Command {
     Contains(ContainsArgs),
     /// Router advertisements: `v6 ra dump` prints those received, as radvdump does.
     Ra(RaArgs),
+    /// Translate the packets of a capture file as a NAT64/SIIT translator would (RFC 7915).
+    Xlat(XlatArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
     /// Print the man page of v6 or of one subcommand (roff).
@@ -228,6 +230,54 @@ pub(crate) struct ContainsArgs {
     /// Say the answer as well as giving it as the exit status.
     #[arg(short, long)]
     pub(crate) verbose: bool,
+}
+
+/// Arguments of `v6 xlat`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Reads a pcap or pcapng file (raw IP, Ethernet or Linux cooked captures), translates every\nIPv4 and IPv6 packet, and writes what the translator would send (translated packets and its\nown ICMP errors) to a pcap file of raw IP (link type 101). Prints how many packets were\ntranslated and dropped, by reason.\nWith --json: {packets, skipped, translated, written, icmp_errors, dropped, drops: {reason: count}}.\n\nExample:\n  v6 xlat --prefix 64:ff9b::/96 --in capture.pcap --out translated.pcap"
+)]
+pub(crate) struct XlatArgs {
+    /// The RFC 6052 prefix (pool6), such as 64:ff9b::/96.
+    #[arg(long, value_name = "PREF64", required_unless_present = "eamt")]
+    pub(crate) prefix: Option<String>,
+
+    /// An explicit address mapping (RFC 7757), IPv6 prefix = IPv4 prefix; repeatable.
+    #[arg(long, value_name = "V6=V4")]
+    pub(crate) eamt: Vec<String>,
+
+    /// IPv4 addresses (a prefix) to use as the source of ICMPv4 errors whose
+    /// IPv6 source cannot be translated (RFC 6791).
+    #[arg(long, value_name = "V4PREFIX")]
+    pub(crate) pool6791: Option<String>,
+
+    /// The smallest MTU on the IPv6 side: larger IPv4 packets without DF
+    /// are fragmented to it (RFC 7915 section 4).
+    #[arg(long, value_name = "N", default_value_t = 1280)]
+    pub(crate) lowest_ipv6_mtu: u16,
+
+    /// The translator's own IPv4 address, the source of the ICMPv4 errors it
+    /// sends [default: 192.0.0.8, the IPv4 dummy address of RFC 7600].
+    #[arg(long, value_name = "V4")]
+    pub(crate) ipv4_addr: Option<String>,
+
+    /// The translator's own IPv6 address, the source of the ICMPv6 errors it
+    /// sends [default: the IPv4 address embedded in --prefix, as Tayga does].
+    #[arg(long, value_name = "V6")]
+    pub(crate) ipv6_addr: Option<String>,
+
+    /// Compute the checksum of IPv4 UDP packets that have none, instead of
+    /// dropping them (RFC 7915 section 4.5).
+    #[arg(long)]
+    pub(crate) amend_udp_checksum_zero: bool,
+
+    /// The capture file to read (pcap or pcapng).
+    #[arg(long = "in", value_name = "FILE")]
+    pub(crate) input: std::path::PathBuf,
+
+    /// The pcap file to write.
+    #[arg(long = "out", value_name = "FILE")]
+    pub(crate) output: std::path::PathBuf,
 }
 
 /// Arguments of `v6 ra`.

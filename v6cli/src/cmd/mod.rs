@@ -24,6 +24,7 @@ mod random;
 mod split;
 mod stable_iid;
 mod summarize;
+mod xlat;
 
 /// Runs the command the user gave and flushes its output.
 pub(crate) fn run(cli: Cli) -> Result<ExitCode, Failure> {
@@ -41,6 +42,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Summarize(args) => summarize::run(args, &mut out)?,
         Command::Contains(args) => contains::run(args, &mut out)?,
         Command::Ra(args) => ra::run(args, &mut out)?,
+        Command::Xlat(args) => xlat::run(args, &mut out)?,
         Command::Completions(args) => completions::run(args, &mut out)?,
         Command::Man(args) => man::run(args, &mut out)?,
     };
