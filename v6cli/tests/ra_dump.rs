@@ -22,6 +22,20 @@ const CONFIG: &str = r#"interface eth0 {
 };
 "#;
 
+/// A file in the temporary directory, removed on drop (also when the test
+/// fails).
+struct TempFile(PathBuf);
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+fn temp(name: &str) -> TempFile {
+    TempFile(std::env::temp_dir().join(format!("v6-ra-dump-{}-{name}", std::process::id())))
+}
+
 fn v6rad() -> Option<PathBuf> {
     let path = PathBuf::from(env!("CARGO_BIN_EXE_v6")).with_file_name("v6rad");
     if path.is_file() {
@@ -52,40 +66,32 @@ fn dump_shows_pref64_and_captive_portal() {
         ns.ip(&["-6", "addr", "show", "dev", "eth0", "scope", "link"])
             .contains("fe80:")
     };
-    assert!(wait_until(Duration::from_secs(10), || has_link_local(
-        &router
-    ) && has_link_local(
-        &client
-    )));
-    let config = std::env::temp_dir().join(format!("v6-ra-dump-{}.conf", std::process::id()));
-    std::fs::write(&config, CONFIG).unwrap();
-
-    let out_file =
-        |name: &str| std::env::temp_dir().join(format!("v6-ra-dump-{}-{name}", std::process::id()));
-    let (text_path, json_path) = (out_file("text"), out_file("json"));
+    let both_ready = || has_link_local(&router) && has_link_local(&client);
+    assert!(wait_until(Duration::from_secs(10), both_ready));
+    let config = temp("radvd.conf");
+    std::fs::write(&config.0, CONFIG).unwrap();
+    let (text_file, json_file) = (temp("text"), temp("json"));
+    let (text_path, json_path) = (&text_file.0, &json_file.0);
     let mut text_cmd = client.command(env!("CARGO_BIN_EXE_v6"));
     text_cmd
         .args(["ra", "dump", "eth0", "-n", "1"])
-        .stdout(std::fs::File::create(&text_path).unwrap());
+        .stdout(std::fs::File::create(text_path).unwrap());
     let mut text_dump = client.spawn(&mut text_cmd);
     let mut json_cmd = client.command(env!("CARGO_BIN_EXE_v6"));
     json_cmd
         .args(["--json", "ra", "dump", "-n", "1"])
-        .stdout(std::fs::File::create(&json_path).unwrap());
+        .stdout(std::fs::File::create(json_path).unwrap());
     let mut json_dump = client.spawn(&mut json_cmd);
     // Both must be listening before the first advertisement.
     std::thread::sleep(Duration::from_millis(300));
     let mut cmd = router.command(daemon.to_str().unwrap());
-    cmd.arg("-C").arg(&config).stdout(Stdio::null());
+    cmd.arg("-C").arg(&config.0).stdout(Stdio::null());
     let _daemon = router.spawn(&mut cmd);
 
     let text_status = text_dump.wait_timeout(Duration::from_secs(15));
     let json_status = json_dump.wait_timeout(Duration::from_secs(15));
-    let text = std::fs::read_to_string(&text_path).unwrap_or_default();
-    let json = std::fs::read_to_string(&json_path).unwrap_or_default();
-    for p in [&config, &text_path, &json_path] {
-        let _ = std::fs::remove_file(p);
-    }
+    let text = std::fs::read_to_string(text_path).unwrap_or_default();
+    let json = std::fs::read_to_string(json_path).unwrap_or_default();
     assert!(text_status.is_some_and(|s| s.success()), "{text}");
     assert!(json_status.is_some_and(|s| s.success()), "{json}");
 

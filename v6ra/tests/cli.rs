@@ -10,17 +10,32 @@ fn v6rad(args: &[&str]) -> Output {
         .expect("v6rad runs")
 }
 
-fn write(name: &str, text: &str) -> std::path::PathBuf {
+/// A file in the temporary directory, removed on drop (also when a test
+/// fails).
+struct TempFile(std::path::PathBuf);
+
+impl TempFile {
+    fn to_str(&self) -> &str {
+        self.0.to_str().unwrap()
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+fn write(name: &str, text: &str) -> TempFile {
     let path = std::env::temp_dir().join(format!("v6rad-cli-{}-{name}", std::process::id()));
     std::fs::write(&path, text).unwrap();
-    path
+    TempFile(path)
 }
 
 #[test]
 fn check_accepts_a_good_configuration() {
     let path = write("good.conf", include_str!("data/rich.radvd.conf"));
-    let out = v6rad(&["-c", "-C", path.to_str().unwrap()]);
-    let _ = std::fs::remove_file(&path);
+    let out = v6rad(&["-c", "-C", path.to_str()]);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
 }
 
@@ -30,7 +45,7 @@ fn check_reports_file_line_column_and_token_with_status_1() {
         "bad.conf",
         "interface eth0 {\n    AdvSendAdvert on;\n    MaxRtrAdvInterval 3;\n};\n",
     );
-    let p = path.to_str().unwrap();
+    let p = path.to_str();
     for args in [vec!["--check", "--config", p], vec!["-c", "-C", p]] {
         let out = v6rad(&args);
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -44,7 +59,6 @@ fn check_reports_file_line_column_and_token_with_status_1() {
     let out = v6rad(&["-C", p]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains(":3:23:"));
-    let _ = std::fs::remove_file(&path);
 }
 
 #[test]
@@ -70,8 +84,7 @@ fn missing_interface_without_ignore_if_missing_is_status_1() {
         "missing.conf",
         "interface v6k-nonexistent {\n    AdvSendAdvert on;\n};\n",
     );
-    let out = v6rad(&["-C", path.to_str().unwrap()]);
-    let _ = std::fs::remove_file(&path);
+    let out = v6rad(&["-C", path.to_str()]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
