@@ -82,7 +82,7 @@ fn bad_argument_is_status_2_and_named() {
 fn missing_interface_without_ignore_if_missing_is_status_1() {
     let path = write(
         "missing.conf",
-        "interface v6k-nonexistent {\n    AdvSendAdvert on;\n};\n",
+        "interface v6k-nonexistent {\n    AdvSendAdvert on;\n    IgnoreIfMissing off;\n};\n",
     );
     let out = v6rad(&["-C", path.to_str()]);
     let stderr = String::from_utf8_lossy(&out.stderr);

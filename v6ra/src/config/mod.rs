@@ -88,6 +88,9 @@ impl fmt::Display for Lifetime {
 pub struct Config {
     /// The `interface` sections, in file order.
     pub interfaces: Vec<InterfaceConfig>,
+    /// What radvd accepts with a warning and so does v6rad: values the
+    /// RFCs advise against. Reported, not fatal.
+    pub warnings: Vec<ConfigError>,
 }
 
 /// One `interface NAME { ... };` section, defaults filled in.
@@ -97,8 +100,8 @@ pub struct InterfaceConfig {
     pub name: String,
     /// `AdvSendAdvert` (default off).
     pub send_advert: bool,
-    /// `IgnoreIfMissing` (default off): wait for a missing interface instead
-    /// of failing.
+    /// `IgnoreIfMissing` (default on, as radvd's): wait for a missing
+    /// interface instead of failing.
     pub ignore_if_missing: bool,
     /// `UnicastOnly` (default off).
     pub unicast_only: bool,

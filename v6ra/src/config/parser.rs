@@ -29,6 +29,7 @@ struct Parser<'a> {
     file: &'a str,
     tokens: Vec<Token>,
     pos: usize,
+    warnings: Vec<ConfigError>,
 }
 
 type Result<T> = core::result::Result<T, ConfigError>;
@@ -181,8 +182,8 @@ struct Raw {
     default_lifetime: Option<(u64, Token)>,
     link_mtu: Option<(u64, Token)>,
     routes: Vec<(RouteConfig, bool)>,
-    rdnss: Vec<(RdnssConfig, bool)>,
-    dnssl: Vec<(DnsslConfig, bool)>,
+    rdnss: Vec<(RdnssConfig, Option<Token>)>,
+    dnssl: Vec<(DnsslConfig, Option<Token>)>,
     nat64: Vec<(Pref64, Option<(u64, Token)>)>,
 }
 
@@ -191,6 +192,7 @@ pub(super) fn parse(file: &str, text: &str) -> Result<Config> {
         file,
         tokens: tokens(file, text)?,
         pos: 0,
+        warnings: Vec::new(),
     };
     let mut config = Config::default();
     while let Some(t) = p.peek().cloned() {
@@ -207,6 +209,7 @@ pub(super) fn parse(file: &str, text: &str) -> Result<Config> {
         }
         config.interfaces.push(interface(&mut p, &t, name)?);
     }
+    config.warnings = p.warnings;
     Ok(config)
 }
 
@@ -214,7 +217,7 @@ fn interface(p: &mut Parser<'_>, start: &Token, name: Token) -> Result<Interface
     let mut i = InterfaceConfig {
         name: name.text.clone(),
         send_advert: false,
-        ignore_if_missing: false,
+        ignore_if_missing: true,
         unicast_only: false,
         solicited_unicast: true,
         remove_on_exit: true,
@@ -322,7 +325,7 @@ fn interface_option(
     Ok(())
 }
 
-fn resolve(p: &Parser<'_>, i: &mut InterfaceConfig, raw: Raw) -> Result<()> {
+fn resolve(p: &mut Parser<'_>, i: &mut InterfaceConfig, raw: Raw) -> Result<()> {
     if let Some((max, t)) = &raw.max {
         // RFC 4861 section 6.2.1: no less than 4 s and no greater than 1800 s.
         if *max < Duration::from_secs(4) || *max > Duration::from_secs(1800) {
@@ -372,15 +375,29 @@ fn resolve(p: &Parser<'_>, i: &mut InterfaceConfig, raw: Raw) -> Result<()> {
         }
         i.routes.push(r);
     }
-    for (mut r, defaulted) in raw.rdnss {
-        if defaulted {
-            r.lifetime = Lifetime(max32);
+    // RFC 8106 section 5.1: a lifetime shorter than MaxRtrAdvInterval
+    // lets the servers expire between advertisements. radvd accepts it
+    // with a warning, and so does v6rad.
+    let mut short = |t: &Token, lifetime: Lifetime, what: &str| {
+        if lifetime.0 != 0 && lifetime.0 < max32 {
+            let w = p.error(
+                t,
+                &format!("{what} should be 0 or at least MaxRtrAdvInterval"),
+            );
+            p.warnings.push(w);
+        }
+    };
+    for (mut r, given) in raw.rdnss {
+        match given {
+            Some(t) => short(&t, r.lifetime, "AdvRDNSSLifetime"),
+            None => r.lifetime = Lifetime(max32),
         }
         i.rdnss.push(r);
     }
-    for (mut d, defaulted) in raw.dnssl {
-        if defaulted {
-            d.lifetime = Lifetime(max32);
+    for (mut d, given) in raw.dnssl {
+        match given {
+            Some(t) => short(&t, d.lifetime, "AdvDNSSLLifetime"),
+            None => d.lifetime = Lifetime(max32),
         }
         i.dnssl.push(d);
     }
@@ -471,7 +488,7 @@ fn route(p: &mut Parser<'_>) -> Result<(RouteConfig, bool)> {
     Ok((r, defaulted))
 }
 
-fn rdnss(p: &mut Parser<'_>) -> Result<(RdnssConfig, bool)> {
+fn rdnss(p: &mut Parser<'_>) -> Result<(RdnssConfig, Option<Token>)> {
     let mut servers = Vec::new();
     while p.peek().is_some_and(|t| t.kind == Kind::Word) {
         let t = p.word("an address")?;
@@ -486,12 +503,12 @@ fn rdnss(p: &mut Parser<'_>) -> Result<(RdnssConfig, bool)> {
         lifetime: Lifetime(0),
         flush: true,
     };
-    let mut defaulted = true;
+    let mut given = None;
     p.block(|p, name, v| {
         match name.text.as_str() {
             "AdvRDNSSLifetime" => {
                 r.lifetime = p.lifetime(v)?;
-                defaulted = false;
+                given = Some(v.clone());
             }
             "FlushRDNSS" => r.flush = p.flag(v)?,
             // Options of old drafts that radvd still reads.
@@ -505,10 +522,10 @@ fn rdnss(p: &mut Parser<'_>) -> Result<(RdnssConfig, bool)> {
         }
         Ok(())
     })?;
-    Ok((r, defaulted))
+    Ok((r, given))
 }
 
-fn dnssl(p: &mut Parser<'_>) -> Result<(DnsslConfig, bool)> {
+fn dnssl(p: &mut Parser<'_>) -> Result<(DnsslConfig, Option<Token>)> {
     let mut domains = Vec::new();
     while p.peek().is_some_and(|t| t.kind == Kind::Word) {
         let t = p.word("a domain")?;
@@ -532,19 +549,19 @@ fn dnssl(p: &mut Parser<'_>) -> Result<(DnsslConfig, bool)> {
         lifetime: Lifetime(0),
         flush: true,
     };
-    let mut defaulted = true;
+    let mut given = None;
     p.block(|p, name, v| {
         match name.text.as_str() {
             "AdvDNSSLLifetime" => {
                 d.lifetime = p.lifetime(v)?;
-                defaulted = false;
+                given = Some(v.clone());
             }
             "FlushDNSSL" => d.flush = p.flag(v)?,
             _ => return Err(p.error(name, "unknown DNSSL option")),
         }
         Ok(())
     })?;
-    Ok((d, defaulted))
+    Ok((d, given))
 }
 
 fn nat64(p: &mut Parser<'_>) -> Result<(Pref64, Option<(u64, Token)>)> {
@@ -594,6 +611,8 @@ interface eth0 {
         let i = &c.interfaces[0];
         assert_eq!(i.name, "eth0");
         assert!(i.send_advert && i.solicited_unicast && i.remove_on_exit);
+        assert!(i.ignore_if_missing, "radvd's default");
+        assert!(c.warnings.is_empty());
         assert_eq!(i.min_interval, Duration::from_secs(3));
         assert_eq!(i.max_interval, Duration::from_secs(10));
         assert_eq!(i.default_lifetime, 30);
@@ -706,6 +725,21 @@ interface eth0 {
         assert_eq!(
             error("interfaces eth0 { };"),
             "radvd.conf:1:1: expected 'interface': 'interfaces'"
+        );
+    }
+
+    #[test]
+    fn short_dns_lifetimes_are_warnings() {
+        let c = parse(
+            "radvd.conf",
+            "interface eth0 {\n MaxRtrAdvInterval 10;\n RDNSS 2001:db8::1 { AdvRDNSSLifetime 5; };\n};",
+        )
+        .unwrap();
+        assert_eq!(c.interfaces[0].rdnss[0].lifetime, Lifetime(5));
+        let w: Vec<String> = c.warnings.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            w,
+            ["radvd.conf:3:39: AdvRDNSSLifetime should be 0 or at least MaxRtrAdvInterval: '5'"]
         );
     }
 

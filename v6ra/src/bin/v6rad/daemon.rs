@@ -59,11 +59,19 @@ struct Task {
 /// Runs the daemon until SIGTERM or SIGINT.
 pub(crate) async fn run(config: Config, options: Options) -> Result<(), String> {
     for i in &config.interfaces {
-        if link::index(&i.name).is_none() && !i.ignore_if_missing {
-            return Err(format!(
-                "{}: interface {} does not exist (IgnoreIfMissing on waits for it)",
-                i.location, i.name
-            ));
+        match link::info(&i.name) {
+            // What does not fit an interface that is there is refused
+            // before anything starts, like a bad line.
+            Some(info) => {
+                config::build::build(i, &info, link::info).map_err(|e| e.to_string())?;
+            }
+            None if !i.ignore_if_missing => {
+                return Err(format!(
+                    "{}: interface {} does not exist (IgnoreIfMissing on waits for it)",
+                    i.location, i.name
+                ));
+            }
+            None => {}
         }
     }
     let metrics = Arc::new(Metrics::default());
@@ -127,6 +135,9 @@ async fn reload(options: &Options, tasks: &mut HashMap<String, Task>, metrics: &
         }
     };
     eprintln!("v6rad: reloading {}", options.config_path.display());
+    for warning in &config.warnings {
+        eprintln!("v6rad: warning: {warning}");
+    }
     let names: Vec<String> = config.interfaces.iter().map(|i| i.name.clone()).collect();
     let gone: Vec<String> = tasks
         .keys()

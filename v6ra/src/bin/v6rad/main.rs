@@ -100,6 +100,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    for warning in &config.warnings {
+        eprintln!("v6rad: warning: {warning}");
+    }
     if args.check {
         println!("{}: configuration is good", args.config.display());
         return ExitCode::SUCCESS;
