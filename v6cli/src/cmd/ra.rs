@@ -1,6 +1,11 @@
 //! `v6 ra dump`: listens for router advertisements and prints each in
 //! radvd.conf syntax, as radvdump does, including the PREF64 (RFC 8781)
 //! and Captive-Portal (RFC 8910) options radvdump 2.19 cannot show.
+//!
+//! The socket is read through std's `UdpSocket`, which keeps this command
+//! free of unsafe code but gives no ancillary data: the IPv6 hop limit of
+//! an advertisement is not checked here (v6rad checks it on what it
+//! receives), so a dump also shows advertisements that came from off-link.
 
 use core::net::{Ipv6Addr, SocketAddr};
 use std::io::{self, Write};
