@@ -48,6 +48,8 @@ mod ipv4;
 mod ipv6;
 pub mod mapping;
 mod outcome;
+pub mod pool;
+pub mod tayga;
 mod translator;
 mod v4_to_v6;
 mod v6_to_v4;

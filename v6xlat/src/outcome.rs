@@ -147,6 +147,9 @@ drop_reasons! {
     IcmpInnerPacket => "icmp_inner_packet",
     /// The output buffer is too small for the result.
     OutputTooSmall => "output_too_small",
+    /// The source needed an address from the dynamic pool and none was
+    /// free; see [`Translator::refuse`](crate::Translator::refuse).
+    PoolExhausted => "pool_exhausted",
 }
 
 impl core::fmt::Display for DropReason {

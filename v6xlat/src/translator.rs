@@ -65,6 +65,41 @@ impl<M: Mapping> Translator<M> {
         }
     }
 
+    /// Refuses `input` for a `reason` the caller decided (its dynamic pool
+    /// has no address for the source): an ICMPv6 Destination Unreachable,
+    /// code 5 "source address failed ingress/egress policy" (RFC 4443
+    /// section 3.1), or for IPv4 an ICMPv4 Destination Unreachable, code 13
+    /// "communication administratively prohibited" (RFC 1812 section
+    /// 5.2.7.1), from the translator's own address.
+    ///
+    /// The rules of the translator's own errors apply: nothing answers an
+    /// ICMP error or a packet from a multicast or unspecified source, and
+    /// nothing is sent when [`Config::send_icmp_errors`] is off; those give
+    /// [`Outcome::Dropped`] with `reason`.
+    pub fn refuse(&self, input: &[u8], out: &mut [u8], reason: DropReason) -> Outcome {
+        match input.first().map(|b| b >> 4) {
+            Some(6) => {
+                let error =
+                    input.len() > 40 && input[6] == 58 && crate::icmp::is_v6_error(input[40]);
+                if input.len() < 40 || error {
+                    return Outcome::Dropped(reason);
+                }
+                crate::icmp::error_v6(self, input, 1, 5, [0; 4], reason, out)
+            }
+            Some(4) => {
+                let ihl = usize::from(input[0] & 0x0f) * 4;
+                let error = input.len() > ihl
+                    && input.get(9) == Some(&1)
+                    && crate::icmp::is_v4_error(input[ihl]);
+                if input.len() < 20 || error {
+                    return Outcome::Dropped(reason);
+                }
+                crate::icmp::error_v4(self, input, 3, 13, [0; 4], reason, out)
+            }
+            _ => Outcome::Dropped(reason),
+        }
+    }
+
     /// The Identification of the next unfragmented IPv4 packet that
     /// leaves without DF (RFC 7915 section 5.1).
     pub(crate) fn next_ident(&self) -> u16 {
@@ -111,4 +146,66 @@ pub const fn buffer_len(input_len: usize) -> usize {
     let grown = if input_len > 1280 { input_len } else { 1280 };
     // Every IPv6 fragment adds at most 48 bytes and carries at least 1232.
     2 * (grown + 48 * (input_len / 1232 + 2))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mapping::Rfc6052;
+
+    fn translator() -> Translator<Rfc6052> {
+        let m = Rfc6052::new("2001:db8:64::/96".parse().unwrap());
+        Translator::new(Config::new(
+            m,
+            Ipv4Addr::new(192, 0, 2, 1),
+            "2001:db8::1".parse().unwrap(),
+        ))
+        .unwrap()
+    }
+
+    fn v6_packet(next: u8, first: u8) -> Vec<u8> {
+        let mut p = vec![0x60, 0, 0, 0, 0, 8, next, 64];
+        p.extend_from_slice(&"2001:db8:1::2".parse::<Ipv6Addr>().unwrap().octets());
+        p.extend_from_slice(
+            &"2001:db8:64::c000:221"
+                .parse::<Ipv6Addr>()
+                .unwrap()
+                .octets(),
+        );
+        p.extend_from_slice(&[first, 0, 0, 0, 0, 1, 0, 1]);
+        p
+    }
+
+    #[test]
+    fn refuse_answers_unreachable_except_to_errors() {
+        let t = translator();
+        let mut out = vec![0u8; buffer_len(48)];
+        let ping = v6_packet(58, 128);
+        let o = t.refuse(&ping, &mut out, DropReason::PoolExhausted);
+        let Outcome::Icmp { len, reason } = o else {
+            panic!("{o:?}");
+        };
+        assert_eq!((len, reason), (48 + 48, DropReason::PoolExhausted));
+        assert_eq!((out[40], out[41]), (1, 5));
+        assert_eq!(&out[8..24], &t.config().ipv6_addr.octets());
+        assert_eq!(&out[24..40], &ping[8..24]);
+        assert_eq!(&out[48..len], &ping[..]);
+
+        let error = v6_packet(58, 1);
+        assert_eq!(
+            t.refuse(&error, &mut out, DropReason::PoolExhausted),
+            Outcome::Dropped(DropReason::PoolExhausted)
+        );
+        assert_eq!(
+            t.refuse(&[0x60; 10], &mut out, DropReason::PoolExhausted),
+            Outcome::Dropped(DropReason::PoolExhausted)
+        );
+        let mut v4 = vec![
+            0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17, 0, 0, 198, 51, 100, 2, 192, 0, 2, 33,
+        ];
+        v4.extend_from_slice(&[0; 8]);
+        let o = t.refuse(&v4, &mut out, DropReason::PoolExhausted);
+        assert!(matches!(o, Outcome::Icmp { len: 56, .. }), "{o:?}");
+        assert_eq!((out[20], out[21]), (3, 13));
+    }
 }

@@ -9,6 +9,9 @@
 //!   RFC 7757 section 4.2 hairpinning; what a SIIT translator usually runs.
 //! - [`DynamicMap`]: a table that the daemon fills at run time (the dynamic
 //!   pool of Tayga) in front of an RFC 6052 prefix.
+//! - [`TaygaMap`]: what Tayga runs: static `map` lines, the prefix, and a
+//!   [`DynamicPool`](crate::pool::DynamicPool) that leases addresses to
+//!   IPv6 hosts as they start flows.
 //!
 //! Lookups never allocate: the translator calls them for every packet.
 
@@ -18,11 +21,14 @@ mod combined;
 mod dynamic;
 mod eamt;
 mod rfc6052;
+mod tayga;
 
 pub use combined::EamtThenPrefix;
 pub use dynamic::{DynamicMap, DynamicMapError};
 pub use eamt::{Eam, Eamt, EamtError};
 pub use rfc6052::Rfc6052;
+pub(crate) use rfc6052::is_global;
+pub use tayga::{Prepared, TaygaMap};
 
 /// A stateless address mapping between IPv6 and IPv4 (RFC 7915 section 6).
 ///

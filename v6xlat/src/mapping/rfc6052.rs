@@ -36,7 +36,7 @@ impl Rfc6052 {
 /// Whether `a` is a global unicast IPv4 address in the sense of RFC 6052
 /// section 3.1 (not in one of the special-purpose blocks of RFC 6890 that
 /// are not globally reachable).
-fn is_global(a: Ipv4Addr) -> bool {
+pub(crate) fn is_global(a: Ipv4Addr) -> bool {
     let [o0, o1, o2, _] = a.octets();
     !(o0 == 0                                   // 0.0.0.0/8, "this network"
         || o0 == 10                             // 10.0.0.0/8, RFC 1918
