@@ -63,6 +63,9 @@ fn main() -> ExitCode {
 }
 
 async fn serve(config: Config, zones: Vec<Zone>) -> std::io::Result<()> {
+    // Before anything is announced, so that a signal sent as soon as the
+    // addresses are known already stops the server gracefully.
+    let shutdown = shutdown_signal()?;
     let mut listeners = Listeners::default();
     for addr in &config.listen {
         let err = |e: std::io::Error| std::io::Error::new(e.kind(), format!("{addr}: {e}"));
@@ -84,20 +87,20 @@ async fn serve(config: Config, zones: Vec<Zone>) -> std::io::Result<()> {
         Upstreams::new(config.upstreams, config.timeout),
         config.cache_size,
     ));
-    run(listeners, server, config.workers, shutdown_signal()).await;
+    run(listeners, server, config.workers, shutdown).await;
     eprintln!("v6dns64d: stopped");
     Ok(())
 }
 
-/// SIGINT or SIGTERM.
-async fn shutdown_signal() {
+/// Completes on SIGINT or SIGTERM; the handlers are installed at once.
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
     use tokio::signal::unix::{SignalKind, signal};
-    let Ok(mut term) = signal(SignalKind::terminate()) else {
-        let _ = tokio::signal::ctrl_c().await;
-        return;
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
-    }
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = int.recv() => {}
+            _ = term.recv() => {}
+        }
+    })
 }

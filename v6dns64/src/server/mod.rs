@@ -11,11 +11,13 @@ pub mod config;
 pub mod interfaces;
 pub mod metrics;
 pub mod replies;
+pub mod udp;
 pub mod upstream;
 
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use hickory_proto::op::{Message, ResponseCode};
@@ -29,7 +31,7 @@ use crate::wire;
 use crate::zone::Zone;
 use cache::{Cache, Key};
 use metrics::{Metrics, inc};
-use replies::{QueryKey, Replies};
+use replies::Replies;
 use upstream::Upstreams;
 
 /// How long a TCP connection may stay idle (RFC 7766 section 6.2.3 asks
@@ -211,7 +213,13 @@ pub struct Listeners {
 
 /// Serves queries on `listeners` until `shutdown` completes, then stops
 /// accepting and waits up to [`SHUTDOWN_GRACE`] for the queries in
-/// progress. `workers` tasks read each UDP socket.
+/// progress.
+///
+/// Each UDP socket is read by `workers` threads of its own ([`udp::serve`],
+/// batches of datagrams per system call, no event-loop round trip for a
+/// query that is answered at once). A query that needs the upstreams
+/// becomes a task on the tokio runtime this runs on; TCP is served by
+/// tasks.
 pub async fn run(
     listeners: Listeners,
     server: Arc<Server>,
@@ -219,17 +227,26 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) {
     let (stop_tx, stop_rx) = watch::channel(false);
+    let stop_threads = Arc::new(AtomicBool::new(false));
     // Every task holds a sender; when all are gone, all tasks are done.
     let (done_tx, mut done_rx) = mpsc::channel::<()>(1);
+    let mut threads = Vec::new();
     for sock in listeners.udp {
-        let sock = Arc::new(sock);
+        let sock = match sock.into_std() {
+            Ok(s) if udp::prepare(&s).is_ok() => Arc::new(s),
+            _ => continue,
+        };
         for _ in 0..workers.max(1) {
-            tokio::spawn(serve_udp(
+            let (sock, server, stop, done) = (
                 sock.clone(),
                 server.clone(),
-                stop_rx.clone(),
+                stop_threads.clone(),
                 done_tx.clone(),
-            ));
+            );
+            let runtime = tokio::runtime::Handle::current();
+            threads.push(std::thread::spawn(move || {
+                udp::serve(&sock, &server, &runtime, &stop, &done);
+            }));
         }
     }
     let limit = Arc::new(Semaphore::new(MAX_TCP_CONNECTIONS));
@@ -247,83 +264,15 @@ pub async fn run(
     }
     shutdown.await;
     let _ = stop_tx.send(true);
+    stop_threads.store(true, Ordering::Relaxed);
     drop(done_tx);
     let _ = tokio::time::timeout(SHUTDOWN_GRACE, done_rx.recv()).await;
-}
-
-async fn serve_udp(
-    sock: Arc<UdpSocket>,
-    server: Arc<Server>,
-    mut stop: watch::Receiver<bool>,
-    done: mpsc::Sender<()>,
-) {
-    let mut buf = vec![0u8; 65_535];
-    loop {
-        let (n, peer) = tokio::select! {
-            r = sock.recv_from(&mut buf) => match r {
-                Ok(r) => r,
-                // ICMP errors for earlier replies and the like: keep going.
-                Err(_) => continue,
-            },
-            _ = stop.changed() => return,
-        };
-        inc(&server.metrics.queries_udp);
-        let bytes = &buf[..n];
-        let policy = server.dns64.policy();
-        let key = if policy.allows(peer.ip()) {
-            QueryKey::of(bytes, policy.rule_for(peer.ip()))
-        } else {
-            None
-        };
-        if let Some(k) = &key {
-            if let Some((out, synthesized)) = server.replies.get(k, bytes, Instant::now()) {
-                inc(&server.metrics.reply_cache_hits);
-                if synthesized {
-                    inc(&server.metrics.synthesized);
-                }
-                let _ = sock.send_to(&out, peer).await;
-                continue;
-            }
+    let _ = tokio::task::spawn_blocking(move || {
+        for t in threads {
+            let _ = t.join();
         }
-        let (action, limit) = server.start(bytes, peer.ip());
-        let mut synthesized = false;
-        match server.advance(action, &mut synthesized) {
-            Ok(Some(m)) => send_udp(&sock, &server, &m, limit, peer, key, synthesized).await,
-            Ok(None) => {}
-            Err(p) => {
-                let (sock, server, done) = (sock.clone(), server.clone(), done.clone());
-                tokio::spawn(async move {
-                    let mut synthesized = false;
-                    if let Some(m) = server.finish(p, &mut synthesized).await {
-                        send_udp(&sock, &server, &m, limit, peer, key, synthesized).await;
-                    }
-                    drop(done);
-                });
-            }
-        }
-    }
-}
-
-/// Encodes and sends a reply; keeps it for the next identical query when
-/// the query had a [`QueryKey`].
-async fn send_udp(
-    sock: &UdpSocket,
-    server: &Server,
-    m: &Message,
-    limit: usize,
-    peer: SocketAddr,
-    key: Option<QueryKey>,
-    synthesized: bool,
-) {
-    let out = wire::encode(m, limit);
-    if out.len() > 2 && out[2] & 0x02 != 0 {
-        inc(&server.metrics.truncated);
-    } else if let Some(key) = key {
-        server
-            .replies
-            .insert(key, &out, synthesized, Instant::now());
-    }
-    let _ = sock.send_to(&out, peer).await;
+    })
+    .await;
 }
 
 async fn serve_tcp(
