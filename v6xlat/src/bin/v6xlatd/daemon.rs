@@ -1,0 +1,250 @@
+//! The daemon: the workers on their TUN queues, and the control loop that
+//! feeds the pool the time, saves its leases, answers signals and serves
+//! the counters.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use tokio::signal::unix::{SignalKind, signal};
+use v6xlat::pool::DynamicPool;
+use v6xlat::tayga::TaygaConf;
+
+use crate::metrics::{self, Metrics};
+use crate::notify::notify;
+use crate::worker::{self, Shared};
+use crate::{leases, settings, tun};
+
+/// How the daemon was asked to run.
+pub(crate) struct Options {
+    /// The configuration file, to reload on SIGHUP; `None` when the
+    /// configuration came from flags.
+    pub(crate) config_path: Option<PathBuf>,
+    pub(crate) pidfile: Option<PathBuf>,
+    pub(crate) metrics: Option<SocketAddr>,
+    pub(crate) workers: usize,
+    pub(crate) offload: bool,
+}
+
+/// How often the leases are saved when nothing else asks for it, so that
+/// their times of last use survive a crash (Tayga waits longer).
+const SAVE_EVERY: Duration = Duration::from_secs(300);
+/// How often leases are checked for inactivity.
+const EXPIRE_EVERY: u64 = 10;
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// Runs the translator for `conf` until SIGTERM or SIGINT.
+pub(crate) fn run(conf: TaygaConf, opts: Options) -> Result<(), String> {
+    let tun_name = conf.tun_device.clone().ok_or("missing tun-device")?;
+
+    let pool = conf.dynamic_pool.map(|net| Arc::new(DynamicPool::new(net)));
+    if let Some(pool) = &pool {
+        pool.set_now(unix_now());
+        pool.reserve(settings::reserved(&conf));
+        if let Some(dir) = &conf.data_dir {
+            leases::load(dir, pool).map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
+    }
+
+    let metrics_listener = match opts.metrics {
+        Some(addr) => Some(
+            std::net::TcpListener::bind(addr)
+                .and_then(|l| l.set_nonblocking(true).map(|()| l))
+                .map_err(|e| format!("--metrics {addr}: {e}"))?,
+        ),
+        None => None,
+    };
+
+    let queues = tun::open(&tun_name, opts.workers, opts.offload)
+        .map_err(|e| format!("cannot open TUN device {tun_name}: {e}"))?;
+    let translator = settings::translator(&conf, pool.clone(), queues.mtu)?;
+    let metrics = Arc::new(Metrics::new(queues.devices.len(), pool.clone()));
+    let shared = Arc::new(
+        Shared::new(translator, metrics.clone(), conf.log)
+            .map_err(|e| format!("cannot create the stop event: {e}"))?,
+    );
+
+    let mut handles = Vec::new();
+    for (i, dev) in queues.devices.into_iter().enumerate() {
+        let shared = shared.clone();
+        let (offload, mtu) = (queues.offload, queues.mtu);
+        let h = std::thread::Builder::new()
+            .name(format!("v6xlatd-worker-{i}"))
+            .spawn(move || worker::run(i, dev, offload, mtu, shared))
+            .map_err(|e| format!("cannot start a worker: {e}"))?;
+        handles.push(h);
+    }
+    tracing::info!(
+        "translating on {tun_name} (MTU {}) with {} worker(s){}",
+        queues.mtu,
+        handles.len(),
+        if queues.offload {
+            ", segmentation offload on"
+        } else {
+            ""
+        }
+    );
+
+    if let Some(p) = &opts.pidfile {
+        if let Err(e) = std::fs::write(p, format!("{}\n", std::process::id())) {
+            tracing::warn!("cannot write {}: {e}", p.display());
+        }
+    }
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let result = runtime.block_on(control(
+        &conf,
+        &opts,
+        &shared,
+        pool.as_deref(),
+        metrics_listener,
+    ));
+
+    // Stop the workers; each sends the batch it holds before it returns.
+    notify("STOPPING=1");
+    let _ = shared.stop.trigger();
+    for h in handles {
+        let _ = h.join();
+    }
+    if let (Some(pool), Some(dir)) = (&pool, &conf.data_dir) {
+        pool.set_now(unix_now());
+        match leases::save(dir, pool) {
+            Ok(()) => tracing::info!(
+                "saved {} lease(s) in {}",
+                pool.leases().len(),
+                dir.display()
+            ),
+            Err(e) => tracing::error!("cannot save the leases in {}: {e}", dir.display()),
+        }
+    }
+    tracing::info!("{}", metrics.summary());
+    if let Some(p) = &opts.pidfile {
+        let _ = std::fs::remove_file(p);
+    }
+    result
+}
+
+/// The control loop: returns on SIGTERM or SIGINT.
+async fn control(
+    conf: &TaygaConf,
+    opts: &Options,
+    shared: &Arc<Shared>,
+    pool: Option<&DynamicPool>,
+    metrics_listener: Option<std::net::TcpListener>,
+) -> Result<(), String> {
+    let sig = |kind: SignalKind| signal(kind).map_err(|e| format!("cannot handle signals: {e}"));
+    let mut term = sig(SignalKind::terminate())?;
+    let mut int = sig(SignalKind::interrupt())?;
+    let mut hup = sig(SignalKind::hangup())?;
+    let mut usr1 = sig(SignalKind::user_defined1())?;
+
+    if let Some(l) = metrics_listener {
+        let addr = l.local_addr().ok();
+        let l = tokio::net::TcpListener::from_std(l).map_err(|e| format!("--metrics: {e}"))?;
+        tokio::spawn(metrics::serve(l, shared.metrics.clone()));
+        if let Some(addr) = addr {
+            tracing::info!("serving counters at http://{addr}/metrics");
+        }
+    }
+
+    let mut current = conf.clone();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut ticks: u64 = 0;
+    let mut last_save = tokio::time::Instant::now();
+    notify("READY=1");
+    loop {
+        tokio::select! {
+            _ = term.recv() => break,
+            _ = int.recv() => break,
+            _ = usr1.recv() => tracing::info!("{}", shared.metrics.summary()),
+            _ = hup.recv() => {
+                notify("RELOADING=1");
+                reload(opts, &mut current, shared, pool);
+                notify("READY=1");
+            }
+            _ = tick.tick() => {
+                ticks += 1;
+                let Some(pool) = pool else { continue };
+                pool.set_now(unix_now());
+                if ticks % EXPIRE_EVERY == 0 {
+                    let e = pool.expire();
+                    for l in &e.dormant {
+                        log_dyn(current.log.dynamic, format_args!("pool address {} of {} is dormant", l.v4, l.v6));
+                    }
+                    for l in &e.forgotten {
+                        log_dyn(current.log.dynamic, format_args!("forgot pool address {} of {}", l.v4, l.v6));
+                    }
+                }
+                if let Some(dir) = &current.data_dir {
+                    if pool.take_changed() || last_save.elapsed() >= SAVE_EVERY {
+                        last_save = tokio::time::Instant::now();
+                        if let Err(e) = leases::save(dir, pool) {
+                            tracing::error!("cannot save the leases in {}: {e}", dir.display());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    tracing::info!("stopping");
+    Ok(())
+}
+
+fn log_dyn(on: bool, msg: std::fmt::Arguments<'_>) {
+    if on {
+        tracing::info!("{msg}");
+    } else {
+        tracing::debug!("{msg}");
+    }
+}
+
+/// SIGHUP: reads the configuration file again and puts its `map` lines in
+/// force. Other changes need a restart; a bad file changes nothing.
+fn reload(opts: &Options, current: &mut TaygaConf, shared: &Shared, pool: Option<&DynamicPool>) {
+    let Some(path) = &opts.config_path else {
+        tracing::warn!("SIGHUP: no configuration file to reload (started from flags)");
+        return;
+    };
+    let new = match settings::load(path) {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!("SIGHUP: {e}; keeping the running configuration");
+            return;
+        }
+    };
+    let mut others = new.clone();
+    others.maps = current.maps.clone();
+    if others != *current {
+        tracing::warn!("SIGHUP: only map lines are reloaded; restart to apply the other changes");
+    }
+    let old = shared.translator();
+    let mtu = old.config().ipv4_mtu;
+    let mut next = current.clone();
+    next.maps = new.maps;
+    let pool_arc = old.config().mapping.pool().cloned();
+    match settings::translator(&next, pool_arc, mtu) {
+        Ok(t) => {
+            if let Some(pool) = pool {
+                for l in pool.reserve(settings::reserved(&next)) {
+                    tracing::info!("lease of {} to {} ended by a static map", l.v4, l.v6);
+                }
+            }
+            shared.replace(t);
+            tracing::info!(
+                "SIGHUP: {} static map(s) in force",
+                next.maps.entries().len()
+            );
+            *current = next;
+        }
+        Err(e) => tracing::error!("SIGHUP: {e}; keeping the running configuration"),
+    }
+}

@@ -1,0 +1,245 @@
+//! Counters of what the workers did, printed on SIGUSR1 and served as
+//! Prometheus text (exposition format 0.0.4) over plain HTTP.
+//!
+//! Each worker owns one [`Counters`] and adds to it with relaxed atomics,
+//! so that workers never write to the same cache line; readers sum them.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+use v6xlat::DropReason;
+use v6xlat::pool::DynamicPool;
+
+/// One worker's counters.
+#[derive(Debug)]
+#[repr(align(128))]
+pub(crate) struct Counters {
+    /// IPv6 packets translated to IPv4.
+    pub(crate) v6_to_v4: AtomicU64,
+    /// IPv4 packets translated to IPv6.
+    pub(crate) v4_to_v6: AtomicU64,
+    /// Packets not translated, by [`DropReason::index`] (those answered
+    /// with an ICMP error included).
+    pub(crate) dropped: Vec<AtomicU64>,
+    /// ICMP errors sent, by reason.
+    pub(crate) icmp: Vec<AtomicU64>,
+    /// Reads from the TUN device that failed.
+    pub(crate) read_errors: AtomicU64,
+    /// Writes to the TUN device that failed.
+    pub(crate) write_errors: AtomicU64,
+}
+
+impl Default for Counters {
+    fn default() -> Self {
+        let zeros = || DropReason::ALL.iter().map(|_| AtomicU64::new(0)).collect();
+        Counters {
+            v6_to_v4: AtomicU64::new(0),
+            v4_to_v6: AtomicU64::new(0),
+            dropped: zeros(),
+            icmp: zeros(),
+            read_errors: AtomicU64::new(0),
+            write_errors: AtomicU64::new(0),
+        }
+    }
+}
+
+/// Adds `n` to a counter that only its worker writes.
+pub(crate) fn add(c: &AtomicU64, n: u64) {
+    c.store(c.load(Ordering::Relaxed).wrapping_add(n), Ordering::Relaxed);
+}
+
+/// The counters of every worker, and the pool whose leases are counted.
+#[derive(Debug)]
+pub(crate) struct Metrics {
+    pub(crate) workers: Vec<Counters>,
+    pub(crate) pool: Option<Arc<DynamicPool>>,
+}
+
+/// The sum of the workers' counters.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct Totals {
+    pub(crate) v6_to_v4: u64,
+    pub(crate) v4_to_v6: u64,
+    pub(crate) dropped: Vec<u64>,
+    pub(crate) icmp: Vec<u64>,
+    pub(crate) read_errors: u64,
+    pub(crate) write_errors: u64,
+}
+
+impl Metrics {
+    pub(crate) fn new(workers: usize, pool: Option<Arc<DynamicPool>>) -> Self {
+        Metrics {
+            workers: (0..workers).map(|_| Counters::default()).collect(),
+            pool,
+        }
+    }
+
+    pub(crate) fn totals(&self) -> Totals {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        let mut t = Totals {
+            dropped: vec![0; DropReason::ALL.len()],
+            icmp: vec![0; DropReason::ALL.len()],
+            ..Totals::default()
+        };
+        for w in &self.workers {
+            t.v6_to_v4 += get(&w.v6_to_v4);
+            t.v4_to_v6 += get(&w.v4_to_v6);
+            t.read_errors += get(&w.read_errors);
+            t.write_errors += get(&w.write_errors);
+            for (i, r) in DropReason::ALL.iter().enumerate() {
+                t.dropped[i] += get(&w.dropped[r.index()]);
+                t.icmp[i] += get(&w.icmp[r.index()]);
+            }
+        }
+        t
+    }
+
+    /// The counters as Prometheus text.
+    pub(crate) fn render(&self) -> String {
+        let t = self.totals();
+        let mut out = String::new();
+        let head = |out: &mut String, name: &str, kind: &str, help: &str| {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+        };
+        head(
+            &mut out,
+            "v6xlatd_packets_translated_total",
+            "counter",
+            "Packets translated, by direction.",
+        );
+        let _ = writeln!(
+            out,
+            "v6xlatd_packets_translated_total{{direction=\"6to4\"}} {}\n\
+             v6xlatd_packets_translated_total{{direction=\"4to6\"}} {}",
+            t.v6_to_v4, t.v4_to_v6
+        );
+        head(
+            &mut out,
+            "v6xlatd_packets_dropped_total",
+            "counter",
+            "Packets not translated, by reason (those answered with an ICMP error included).",
+        );
+        for (i, r) in DropReason::ALL.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "v6xlatd_packets_dropped_total{{reason=\"{r}\"}} {}",
+                t.dropped[i]
+            );
+        }
+        head(
+            &mut out,
+            "v6xlatd_icmp_errors_sent_total",
+            "counter",
+            "ICMP errors the translator sent, by the reason of the refusal.",
+        );
+        for (i, r) in DropReason::ALL.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "v6xlatd_icmp_errors_sent_total{{reason=\"{r}\"}} {}",
+                t.icmp[i]
+            );
+        }
+        head(
+            &mut out,
+            "v6xlatd_tun_errors_total",
+            "counter",
+            "Reads and writes of the TUN device that failed.",
+        );
+        let _ = writeln!(
+            out,
+            "v6xlatd_tun_errors_total{{op=\"read\"}} {}\nv6xlatd_tun_errors_total{{op=\"write\"}} {}",
+            t.read_errors, t.write_errors
+        );
+        if let Some(pool) = &self.pool {
+            let leases = pool.leases().len();
+            let active = pool.active();
+            head(
+                &mut out,
+                "v6xlatd_pool_leases",
+                "gauge",
+                "Leases of the dynamic pool, by state.",
+            );
+            let _ = writeln!(
+                out,
+                "v6xlatd_pool_leases{{state=\"active\"}} {active}\n\
+                 v6xlatd_pool_leases{{state=\"dormant\"}} {}",
+                leases - active
+            );
+        }
+        out
+    }
+
+    /// A one-line summary for the log: what was translated, and the
+    /// reasons that dropped something.
+    pub(crate) fn summary(&self) -> String {
+        let t = self.totals();
+        let mut s = format!(
+            "translated 6to4={} 4to6={}; dropped",
+            t.v6_to_v4, t.v4_to_v6
+        );
+        let mut any = false;
+        for (i, r) in DropReason::ALL.iter().enumerate() {
+            if t.dropped[i] > 0 {
+                let _ = write!(s, " {r}={}", t.dropped[i]);
+                any = true;
+            }
+        }
+        if !any {
+            s.push_str(" nothing");
+        }
+        let _ = write!(
+            s,
+            "; icmp errors sent {}; tun errors read={} write={}",
+            t.icmp.iter().sum::<u64>(),
+            t.read_errors,
+            t.write_errors
+        );
+        s
+    }
+}
+
+/// Answers every HTTP request on `listener` with the counters.
+pub(crate) async fn serve(listener: TcpListener, metrics: Arc<Metrics>) {
+    loop {
+        let Ok((mut stream, _)) = listener.accept().await else {
+            continue;
+        };
+        let metrics = metrics.clone();
+        tokio::spawn(async move {
+            // The request itself does not matter; read what has arrived.
+            let mut buf = [0u8; 1024];
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(2), stream.read(&mut buf))
+                .await;
+            let body = metrics.render();
+            let response = format!(
+                "HTTP/1.0 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.write_all(response.as_bytes()).await;
+            let _ = stream.shutdown().await;
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_the_sum_of_the_workers() {
+        let m = Metrics::new(2, None);
+        add(&m.workers[0].v6_to_v4, 3);
+        add(&m.workers[1].v6_to_v4, 4);
+        add(&m.workers[1].dropped[DropReason::Truncated.index()], 2);
+        add(&m.workers[0].icmp[DropReason::HopLimitExceeded.index()], 1);
+        let text = m.render();
+        assert!(text.contains("v6xlatd_packets_translated_total{direction=\"6to4\"} 7\n"));
+        assert!(text.contains("v6xlatd_packets_dropped_total{reason=\"truncated\"} 2\n"));
+        assert!(text.contains("v6xlatd_icmp_errors_sent_total{reason=\"hop_limit_exceeded\"} 1\n"));
+        assert!(text.contains("# TYPE v6xlatd_tun_errors_total counter\n"));
+        assert!(m.summary().contains("truncated=2"));
+    }
+}

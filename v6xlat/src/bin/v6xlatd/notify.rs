@@ -1,0 +1,27 @@
+//! systemd's readiness protocol (sd_notify(3)): a datagram to the socket
+//! named by `NOTIFY_SOCKET`, when it is set.
+
+use std::ffi::OsStr;
+use std::os::linux::net::SocketAddrExt;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::net::{SocketAddr, UnixDatagram};
+
+/// Sends `state` (such as `READY=1`) to the service manager, if there is
+/// one; failures are logged, never fatal.
+pub(crate) fn notify(state: &str) {
+    let Some(path) = std::env::var_os("NOTIFY_SOCKET") else {
+        return;
+    };
+    let path = path.as_bytes();
+    let sent = UnixDatagram::unbound().and_then(|sock| {
+        let addr = match path.strip_prefix(b"@") {
+            // An abstract socket.
+            Some(name) => SocketAddr::from_abstract_name(name)?,
+            None => SocketAddr::from_pathname(OsStr::from_bytes(path))?,
+        };
+        sock.send_to_addr(state.as_bytes(), &addr)
+    });
+    if let Err(e) = sent {
+        tracing::warn!("cannot notify the service manager: {e}");
+    }
+}

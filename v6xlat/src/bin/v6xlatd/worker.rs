@@ -1,0 +1,313 @@
+//! One worker per TUN queue: read a batch, translate each packet, write
+//! the results back as one batch.
+//!
+//! With offload the kernel hands over TCP/UDP super-packets, which tun-rs
+//! cuts into the segments the kernel would otherwise have sent one by one,
+//! and the translated segments of one flow are merged again on the way
+//! back, so that each crossing of the TUN device carries up to 64 KiB.
+//! Each segment is translated on its own, exactly as without offload.
+
+use std::io;
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::Instant;
+
+use tun_rs::{GROTable, IDEAL_BATCH_SIZE, InterruptEvent, SyncDevice, VIRTIO_NET_HDR_LEN};
+use v6xlat::mapping::{Prepared, TaygaMap};
+use v6xlat::tayga::LogOptions;
+use v6xlat::{DropReason, Outcome, Translator};
+
+use crate::metrics::{Counters, Metrics, add};
+
+/// The translator in use; replaced as a whole when the map is reloaded.
+pub(crate) type Xlat = Translator<TaygaMap>;
+
+/// What the workers share with the control loop.
+pub(crate) struct Shared {
+    translator: RwLock<Arc<Xlat>>,
+    generation: AtomicU64,
+    /// Triggered to stop the workers.
+    pub(crate) stop: InterruptEvent,
+    pub(crate) metrics: Arc<Metrics>,
+    /// Set while the pool is exhausted, so that it is logged once.
+    pub(crate) exhausted: AtomicBool,
+    pub(crate) log: LogOptions,
+}
+
+impl Shared {
+    pub(crate) fn new(
+        translator: Xlat,
+        metrics: Arc<Metrics>,
+        log: LogOptions,
+    ) -> io::Result<Self> {
+        Ok(Shared {
+            translator: RwLock::new(Arc::new(translator)),
+            generation: AtomicU64::new(0),
+            stop: InterruptEvent::new()?,
+            metrics,
+            exhausted: AtomicBool::new(false),
+            log,
+        })
+    }
+
+    pub(crate) fn translator(&self) -> Arc<Xlat> {
+        self.translator
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Puts `t` in place of the translator; workers pick it up before
+    /// their next batch.
+    pub(crate) fn replace(&self, t: Xlat) {
+        *self
+            .translator
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Arc::new(t);
+        self.generation.fetch_add(1, Ordering::Release);
+    }
+}
+
+/// At most this many drop messages per worker and second.
+const DROP_LOGS_PER_SECOND: u32 = 10;
+
+/// A log of dropped packets that stays quiet under a flood.
+struct DropLog {
+    second: Instant,
+    logged: u32,
+    suppressed: u64,
+    verbose: bool,
+}
+
+impl DropLog {
+    fn new(log: LogOptions) -> Self {
+        DropLog {
+            second: Instant::now(),
+            logged: 0,
+            suppressed: 0,
+            verbose: log.drop || log.reject,
+        }
+    }
+
+    fn log(&mut self, packet: &[u8], reason: DropReason, answered: bool) {
+        let level_on = if self.verbose {
+            tracing::enabled!(tracing::Level::INFO)
+        } else {
+            tracing::enabled!(tracing::Level::DEBUG)
+        };
+        if !level_on {
+            return;
+        }
+        let now = Instant::now();
+        if now.duration_since(self.second).as_secs() >= 1 {
+            if self.suppressed > 0 {
+                self.emit(format_args!(
+                    "{} more dropped packets not logged",
+                    self.suppressed
+                ));
+            }
+            self.second = now;
+            self.logged = 0;
+            self.suppressed = 0;
+        }
+        if self.logged >= DROP_LOGS_PER_SECOND {
+            self.suppressed += 1;
+            return;
+        }
+        self.logged += 1;
+        let what = if answered { "refused" } else { "dropped" };
+        match addresses(packet) {
+            Some((src, dst)) => self.emit(format_args!(
+                "{what} {} bytes {src} -> {dst}: {reason}",
+                packet.len()
+            )),
+            None => self.emit(format_args!("{what} {} bytes: {reason}", packet.len())),
+        }
+    }
+
+    fn emit(&self, msg: std::fmt::Arguments<'_>) {
+        if self.verbose {
+            tracing::info!("{msg}");
+        } else {
+            tracing::debug!("{msg}");
+        }
+    }
+}
+
+/// The source and destination of an IP packet, if its header is there.
+fn addresses(p: &[u8]) -> Option<(IpAddr, IpAddr)> {
+    match p.first()? >> 4 {
+        4 if p.len() >= 20 => {
+            let a = |i: usize| IpAddr::from([p[i], p[i + 1], p[i + 2], p[i + 3]]);
+            Some((a(12), a(16)))
+        }
+        6 if p.len() >= 40 => {
+            let a = |i: usize| {
+                let mut o = [0u8; 16];
+                o.copy_from_slice(&p[i..i + 16]);
+                IpAddr::from(o)
+            };
+            Some((a(8), a(24)))
+        }
+        _ => None,
+    }
+}
+
+/// Translates one packet into `out`, counting what happened.
+fn handle(
+    x: &Xlat,
+    shared: &Shared,
+    c: &Counters,
+    log: &mut DropLog,
+    packet: &[u8],
+    out: &mut [u8],
+) -> Outcome {
+    let version = packet.first().map(|b| b >> 4);
+    let outcome = if version == Some(6) {
+        match x.config().mapping.prepare(packet) {
+            Prepared::Ready => x.translate(packet, out),
+            Prepared::Leased(v4) => {
+                if let Some((src, _)) = addresses(packet) {
+                    if shared.log.dynamic {
+                        tracing::info!("assigned pool address {v4} to {src}");
+                    } else {
+                        tracing::debug!("assigned pool address {v4} to {src}");
+                    }
+                }
+                if shared.exhausted.swap(false, Ordering::Relaxed) {
+                    tracing::info!("the dynamic pool has free addresses again");
+                }
+                x.translate(packet, out)
+            }
+            Prepared::Refused(e) => {
+                if !shared.exhausted.swap(true, Ordering::Relaxed) {
+                    tracing::warn!(
+                        "{e}: new IPv6 hosts are refused with ICMPv6 unreachable until a lease lapses"
+                    );
+                }
+                x.refuse(packet, out, DropReason::PoolExhausted)
+            }
+        }
+    } else {
+        x.translate(packet, out)
+    };
+    match outcome {
+        Outcome::Translated { .. } => match version {
+            Some(6) => add(&c.v6_to_v4, 1),
+            _ => add(&c.v4_to_v6, 1),
+        },
+        Outcome::Icmp { reason, .. } => {
+            add(&c.dropped[reason.index()], 1);
+            add(&c.icmp[reason.index()], 1);
+            log.log(packet, reason, true);
+        }
+        Outcome::Dropped(reason) => {
+            add(&c.dropped[reason.index()], 1);
+            log.log(packet, reason, false);
+        }
+    }
+    outcome
+}
+
+/// Runs worker `index` on `dev` until [`Shared::stop`] is triggered; the
+/// batch in hand when it is still goes out.
+pub(crate) fn run(index: usize, dev: SyncDevice, offload: bool, mtu: u16, shared: Arc<Shared>) {
+    let offset = if offload { VIRTIO_NET_HDR_LEN } else { 0 };
+    let batch = if offload { IDEAL_BATCH_SIZE } else { 1 };
+    let packet_max = usize::from(mtu).max(1500) + 64;
+    let mut original = vec![0u8; VIRTIO_NET_HDR_LEN + 65535];
+    let mut bufs = vec![vec![0u8; offset + packet_max]; batch];
+    let mut sizes = vec![0usize; batch];
+    let mut scratch = vec![0u8; v6xlat::buffer_len(packet_max)];
+    let mut out: Vec<Vec<u8>> = Vec::new();
+    let mut gro = GROTable::default();
+    let c = &shared.metrics.workers[index];
+    let mut log = DropLog::new(shared.log);
+    let mut generation = shared.generation.load(Ordering::Acquire);
+    let mut x = shared.translator();
+    let mut read_error_logged = false;
+
+    while !shared.stop.is_trigger() {
+        let n = match dev.recv_multiple_intr(
+            &mut original,
+            &mut bufs,
+            &mut sizes,
+            offset,
+            &shared.stop,
+        ) {
+            Ok(n) => n,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::Interrupted | io::ErrorKind::WouldBlock
+                ) =>
+            {
+                continue;
+            }
+            Err(e) => {
+                // A malformed offload header, or the device going away.
+                add(&c.read_errors, 1);
+                if !read_error_logged {
+                    tracing::warn!("worker {index}: reading the TUN device: {e}");
+                    read_error_logged = true;
+                }
+                if dev.is_running().is_err() {
+                    break;
+                }
+                continue;
+            }
+        };
+        let g = shared.generation.load(Ordering::Acquire);
+        if g != generation {
+            generation = g;
+            x = shared.translator();
+        }
+        let mut nout = 0;
+        for i in 0..n {
+            let Some(packet) = bufs[i].get(offset..offset + sizes[i]) else {
+                continue;
+            };
+            let outcome = handle(&x, &shared, c, &mut log, packet, &mut scratch);
+            for p in outcome.packets(&scratch) {
+                if nout == out.len() {
+                    out.push(Vec::with_capacity(offset + packet_max));
+                }
+                let b = &mut out[nout];
+                b.clear();
+                b.resize(offset, 0);
+                b.extend_from_slice(p);
+                nout += 1;
+            }
+        }
+        if nout > 0
+            && dev
+                .send_multiple(&mut gro, &mut out[..nout], offset)
+                .is_err()
+        {
+            add(&c.write_errors, 1);
+        }
+    }
+    tracing::debug!("worker {index} stopped");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_of_both_families() {
+        let mut v4 = [0u8; 20];
+        v4[0] = 0x45;
+        v4[12..16].copy_from_slice(&[198, 51, 100, 1]);
+        v4[16..20].copy_from_slice(&[192, 0, 2, 1]);
+        let (s, d) = addresses(&v4).unwrap();
+        assert_eq!(
+            (s.to_string(), d.to_string()),
+            ("198.51.100.1".into(), "192.0.2.1".into())
+        );
+        assert!(addresses(&v4[..10]).is_none());
+        assert!(addresses(&[0x60; 39]).is_none());
+        assert!(addresses(&[]).is_none());
+    }
+}
