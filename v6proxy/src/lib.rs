@@ -1,7 +1,16 @@
 //! Reaching IPv6-only machines from IPv4 and across links.
 //!
-//! This crate will hold the relay's routing decisions (TLS server name and
-//! HTTP `Host` peeking, backend selection restricted to allowed prefixes,
-//! PROXY protocol headers) and a sans-IO NDP proxy responder, together with
-//! the `v6proxyd` daemon built on them.
+//! [`relay`] lets IPv4 clients reach web services on IPv6-only machines
+//! through the host's single IPv4 address, without terminating TLS: it peeks
+//! at the TLS server name or the HTTP `Host` header, picks an IPv6 backend
+//! inside the allowed prefixes and relays the bytes unchanged. The decisions
+//! are pure functions ([`relay::peek`], [`relay::route`],
+//! [`relay::proxy_protocol`], [`relay::config`]); the tokio server that
+//! drives them is [`relay::server`], behind the default `daemon` feature,
+//! and `v6proxyd relay` runs it.
 #![forbid(unsafe_code)]
+
+mod error;
+pub mod relay;
+
+pub use error::{ConfigError, Error};

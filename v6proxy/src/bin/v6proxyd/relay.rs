@@ -1,0 +1,268 @@
+//! `v6proxyd relay`: arguments to configuration, then the server.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Args;
+use tokio::net::TcpListener;
+use v6proxy::relay::config::{Builder, Config};
+use v6proxy::relay::server::{self, Relay, host, metrics};
+
+/// Relay IPv4 clients to IPv6-only web services by server name.
+///
+/// Every flag but --config, --check and --workers stands for the
+/// configuration directive of the same name and is added after the file's
+/// lines; see the v6proxy::relay::config documentation for the file.
+#[derive(Debug, Args)]
+pub(crate) struct RelayArgs {
+    /// The configuration file.
+    #[arg(short = 'c', long = "config", value_name = "FILE")]
+    config: Option<PathBuf>,
+
+    /// Check the configuration and exit: 0 if it is good, 1 if not.
+    #[arg(long)]
+    check: bool,
+
+    /// Worker threads (default: one per CPU).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    workers: Option<u16>,
+
+    /// An address to accept clients on, such as 0.0.0.0:443; repeatable.
+    #[arg(long, value_name = "ADDR:PORT")]
+    listen: Vec<String>,
+
+    /// A prefix backends must lie in; repeatable.
+    #[arg(long, value_name = "PREFIX")]
+    backend_prefix: Vec<String>,
+
+    /// A static route, NAME=BACKEND[,proxy-protocol=v1|v2|none], where NAME
+    /// may be *.domain and BACKEND is [IPv6]:port, [IPv6] or IPv6 (without
+    /// a port: the port the client connected to); repeatable.
+    #[arg(long, value_name = "NAME=BACKEND")]
+    route: Vec<String>,
+
+    /// A DNS server to ask for the AAAA records of names without a route.
+    #[arg(long, value_name = "ADDR[:PORT]")]
+    resolver: Option<String>,
+
+    /// Send a PROXY protocol header (v1, v2 or none) to backends.
+    #[arg(long, value_name = "VERSION")]
+    proxy_protocol: Option<String>,
+
+    /// Connect to backends from the client's IPv4 address embedded in this
+    /// prefix (RFC 6052, a /96); the host must route it locally.
+    #[arg(long, value_name = "PREFIX")]
+    embed_source: Option<String>,
+
+    /// How long a client has to name its server (such as 5s).
+    #[arg(long, value_name = "DURATION")]
+    first_bytes_timeout: Option<String>,
+
+    /// How long connecting to a backend may take.
+    #[arg(long, value_name = "DURATION")]
+    connect_timeout: Option<String>,
+
+    /// How long a connection may carry nothing.
+    #[arg(long, value_name = "DURATION")]
+    idle_timeout: Option<String>,
+
+    /// How long open connections may drain at shutdown.
+    #[arg(long, value_name = "DURATION")]
+    drain_timeout: Option<String>,
+
+    /// The most connections open at once.
+    #[arg(long, value_name = "N")]
+    max_connections: Option<String>,
+
+    /// Serve Prometheus text counters at http://ADDR/metrics.
+    #[arg(long, value_name = "ADDR")]
+    metrics: Option<String>,
+
+    /// Copy through a buffer instead of splice(2).
+    #[arg(long)]
+    no_splice: bool,
+}
+
+impl RelayArgs {
+    /// The configuration lines the flags stand for, each with its flag.
+    fn lines(&self) -> Vec<(&'static str, String)> {
+        let mut lines = Vec::new();
+        let many = [
+            ("--listen", "listen", &self.listen),
+            ("--backend-prefix", "backend-prefix", &self.backend_prefix),
+        ];
+        for (flag, directive, values) in many {
+            lines.extend(values.iter().map(|v| (flag, format!("{directive} {v}"))));
+        }
+        for r in &self.route {
+            let (name, rest) = r.split_once('=').unwrap_or((r, ""));
+            let (backend, option) = rest.split_once(',').unwrap_or((rest, ""));
+            let option = option.replacen('=', " ", 1);
+            lines.push(("--route", format!("route {name} {backend} {option}")));
+        }
+        let singles = [
+            ("--resolver", "resolver", &self.resolver),
+            ("--proxy-protocol", "proxy-protocol", &self.proxy_protocol),
+            ("--embed-source", "embed-source", &self.embed_source),
+            (
+                "--first-bytes-timeout",
+                "first-bytes-timeout",
+                &self.first_bytes_timeout,
+            ),
+            (
+                "--connect-timeout",
+                "connect-timeout",
+                &self.connect_timeout,
+            ),
+            ("--idle-timeout", "idle-timeout", &self.idle_timeout),
+            ("--drain-timeout", "drain-timeout", &self.drain_timeout),
+            (
+                "--max-connections",
+                "max-connections",
+                &self.max_connections,
+            ),
+            ("--metrics", "metrics", &self.metrics),
+        ];
+        for (flag, directive, value) in singles {
+            if let Some(v) = value {
+                lines.push((flag, format!("{directive} {v}")));
+            }
+        }
+        if self.no_splice {
+            lines.push(("--no-splice", "splice off".to_owned()));
+        }
+        lines
+    }
+}
+
+pub(crate) fn main(args: RelayArgs) -> ExitCode {
+    let mut builder = Builder::default();
+    if let Some(path) = &args.config {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("v6proxyd: {}: {e}", path.display());
+                return ExitCode::FAILURE;
+            }
+        };
+        if let Err(e) = builder.file(&text, &path.display().to_string()) {
+            eprintln!("v6proxyd: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    for (flag, line) in args.lines() {
+        // A bad flag is a bad argument: exit 2, naming it.
+        if let Err(e) = builder.line(&line, flag, 0) {
+            eprintln!("v6proxyd: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    let from_file = args.config.is_some();
+    let bad = if from_file {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::from(2)
+    };
+    let config = match builder.finish() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("v6proxyd: {e}");
+            return bad;
+        }
+    };
+    let host = match host::addresses() {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("v6proxyd: cannot list the host's addresses: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let router = match config.router(host) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("v6proxyd: {e}");
+            return if e.line > 0 || from_file {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::from(2)
+            };
+        }
+    };
+    if args.check {
+        println!(
+            "v6proxyd: configuration is good ({} listener(s), {} route(s), resolver {})",
+            config.listen.len(),
+            config.routes.len(),
+            config.resolver.map_or("none".to_owned(), |r| r.to_string())
+        );
+        return ExitCode::SUCCESS;
+    }
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = args.workers {
+        runtime.worker_threads(n.into());
+    }
+    let runtime = match runtime.enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("v6proxyd: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(serve(config, router)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("v6proxyd: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: Config, router: v6proxy::relay::route::Router) -> std::io::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut listeners = Vec::new();
+    for addr in &config.listen {
+        listeners.push(bind(*addr)?);
+    }
+    let metrics_addr = config.metrics;
+    let relay = Arc::new(Relay::new(config, router));
+    if let Some(addr) = metrics_addr {
+        let l = TcpListener::bind(addr)
+            .await
+            .map_err(|e| std::io::Error::new(e.kind(), format!("metrics {addr}: {e}")))?;
+        let r = relay.clone();
+        tracing::info!("metrics on http://{}/metrics", l.local_addr()?);
+        tokio::spawn(metrics::serve(l, Arc::new(move || r.metrics.render())));
+    }
+    for l in &listeners {
+        tracing::info!("relaying on {}", l.local_addr()?);
+    }
+    server::run(listeners, relay, async {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+        tracing::info!("shutting down");
+    })
+    .await;
+    Ok(())
+}
+
+/// A listener on `addr`, with a long accept queue; an IPv6 wildcard
+/// accepts IPv6 only, so that 0.0.0.0 and [::] can both be listed.
+fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    use socket2::{Domain, Socket, Type};
+    let err = |e: std::io::Error| std::io::Error::new(e.kind(), format!("listen {addr}: {e}"));
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None).map_err(err)?;
+    if addr.is_ipv6() {
+        socket.set_only_v6(true).map_err(err)?;
+    }
+    socket.set_reuse_address(true).map_err(err)?;
+    socket.set_nonblocking(true).map_err(err)?;
+    socket.bind(&addr.into()).map_err(err)?;
+    socket.listen(4096).map_err(err)?;
+    TcpListener::from_std(socket.into()).map_err(err)
+}

@@ -1,0 +1,204 @@
+//! The relay server: accepts clients, peeks, routes, connects and relays.
+//!
+//! [`run`] drives a set of listeners until a shutdown future completes, in
+//! the style of mini-redis: a semaphore caps the open connections (accepting
+//! waits while all are in use), and on shutdown the listeners close and
+//! open connections may drain for the drain timeout before they are cut.
+//! Each connection ends with one log line: client, name, backend, bytes
+//! each way, duration and outcome.
+
+pub mod conn;
+pub mod host;
+pub mod metrics;
+pub mod pump;
+pub mod resolve;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, watch};
+
+use super::config::Config;
+use super::peek::Refusal;
+use super::route::{Denied, Router};
+pub use metrics::Metrics;
+use resolve::Resolver;
+
+/// How a connection ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Relayed until both sides finished.
+    Relayed,
+    /// Relayed until a socket failed (a reset, say).
+    Reset,
+    /// Relayed until nothing moved for the idle timeout.
+    Idle,
+    /// The first bytes named no server.
+    Refused(Refusal),
+    /// The name has no allowed backend.
+    Denied(Denied),
+    /// The client sent too little within the first-bytes timeout.
+    FirstBytesTimeout,
+    /// The client closed before its first bytes named a server.
+    ClosedEarly,
+    /// The backend refused the connection, or could not be reached.
+    ConnectFailed,
+    /// Connecting to the backend took longer than the connect timeout.
+    ConnectTimeout,
+    /// Cut when the drain timeout ended, at shutdown.
+    Cut,
+}
+
+impl Outcome {
+    /// The outcomes' names, in the order of [`Outcome::index`].
+    pub const NAMES: [&'static str; 10] = [
+        "relayed",
+        "reset",
+        "idle_timeout",
+        "refused",
+        "denied",
+        "first_bytes_timeout",
+        "closed_early",
+        "connect_failed",
+        "connect_timeout",
+        "cut_at_shutdown",
+    ];
+
+    /// The outcome's position in [`Outcome::NAMES`].
+    pub fn index(self) -> usize {
+        match self {
+            Outcome::Relayed => 0,
+            Outcome::Reset => 1,
+            Outcome::Idle => 2,
+            Outcome::Refused(_) => 3,
+            Outcome::Denied(_) => 4,
+            Outcome::FirstBytesTimeout => 5,
+            Outcome::ClosedEarly => 6,
+            Outcome::ConnectFailed => 7,
+            Outcome::ConnectTimeout => 8,
+            Outcome::Cut => 9,
+        }
+    }
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Outcome::Refused(r) => write!(f, "refused:{r}"),
+            Outcome::Denied(d) => write!(f, "denied:{}", d.as_str()),
+            o => f.write_str(Outcome::NAMES[o.index()]),
+        }
+    }
+}
+
+/// What every connection shares: the configuration, the router, the
+/// resolver and the counters.
+#[derive(Debug)]
+pub struct Relay {
+    /// The configuration.
+    pub config: Config,
+    /// The routing table and its policy.
+    pub router: Router,
+    /// The AAAA resolver, if configured.
+    pub resolver: Option<Resolver>,
+    /// The counters.
+    pub metrics: Metrics,
+}
+
+impl Relay {
+    /// The relay for `config` with `router` (see [`Config::router`]).
+    pub fn new(config: Config, router: Router) -> Relay {
+        Relay {
+            resolver: config.resolver.map(Resolver::new),
+            config,
+            router,
+            metrics: Metrics::default(),
+        }
+    }
+}
+
+/// Serves `listeners` until `shutdown` completes, then stops accepting and
+/// lets open connections drain for the configured drain timeout.
+pub async fn run(listeners: Vec<TcpListener>, relay: Arc<Relay>, shutdown: impl Future) {
+    let max = relay.config.max_connections.min(Semaphore::MAX_PERMITS) as u32;
+    let permits = Arc::new(Semaphore::new(max as usize));
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let (cut_tx, cut_rx) = watch::channel(false);
+    let mut loops = tokio::task::JoinSet::new();
+    for listener in listeners {
+        loops.spawn(accept_loop(
+            listener,
+            relay.clone(),
+            permits.clone(),
+            stop_rx.clone(),
+            cut_rx.clone(),
+        ));
+    }
+    shutdown.await;
+    let _ = stop_tx.send(true);
+    while loops.join_next().await.is_some() {}
+    let open = max as usize - permits.available_permits();
+    let drain = relay.config.timeouts.drain;
+    if open > 0 {
+        tracing::info!("shutting down: {open} connection(s) open, draining for up to {drain:?}");
+    }
+    if tokio::time::timeout(drain, permits.acquire_many(max))
+        .await
+        .is_err()
+    {
+        let open = max as usize - permits.available_permits();
+        tracing::warn!("drain timeout: cutting {open} connection(s)");
+        let _ = cut_tx.send(true);
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(2), permits.acquire_many(max))
+            .await;
+    }
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    relay: Arc<Relay>,
+    permits: Arc<Semaphore>,
+    mut stop: watch::Receiver<bool>,
+    cut: watch::Receiver<bool>,
+) {
+    loop {
+        let permit = tokio::select! {
+            p = permits.clone().acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => return,
+            },
+            () = set(&mut stop) => return,
+        };
+        let accepted = tokio::select! {
+            a = listener.accept() => a,
+            () = set(&mut stop) => return,
+        };
+        let (stream, peer) = match accepted {
+            Ok(a) => a,
+            Err(e) => {
+                // Out of descriptors, say: wait a little, go on.
+                tracing::warn!("accept: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let relay = relay.clone();
+        let mut cut = cut.clone();
+        tokio::spawn(async move {
+            let _permit = permit;
+            let progress = pump::Progress::default();
+            let mut record = conn::Record::new(peer);
+            tokio::select! {
+                () = conn::handle(&relay, stream, &mut record, &progress) => {}
+                () = set(&mut cut) => record.outcome = Outcome::Cut,
+            }
+            record.finish(&relay.metrics, &progress);
+        });
+    }
+}
+
+/// Completes once `flag` is true (or its sender is gone).
+async fn set(flag: &mut watch::Receiver<bool>) {
+    let _ = flag.wait_for(|f| *f).await;
+}

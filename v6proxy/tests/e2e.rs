@@ -1,0 +1,405 @@
+//! End-to-end: an IPv4-only client namespace, the host namespace running
+//! `v6proxyd relay`, and an IPv6-only backend namespace with an HTTP and an
+//! HTTPS server (self-signed certificate made here). The client speaks to
+//! the host's IPv4 address with curl; the host holds no certificate.
+//!
+//! ```text
+//!  client            host (v6proxyd)                 backend
+//!  192.0.2.2 ---- 192.0.2.1 | 2001:db8:1::1 ---- 2001:db8:1::10 (:80 HTTP, :443 HTTPS)
+//! ```
+//!
+//! Needs root, curl, openssl and python3; skipped without them (and failing
+//! under CI).
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use v6kit_testkit::{Netns, Process, root_or_skip, veth, wait_until};
+
+const BACKEND: &str = "2001:db8:1::10";
+const TOOLS: &[&str] = &["curl", "openssl", "python3", "ss"];
+
+struct Lab {
+    client: Netns,
+    host: Netns,
+    backend: Netns,
+    dir: TempDir,
+    _servers: Vec<Process>,
+}
+
+/// A directory removed on drop.
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl Lab {
+    fn new(tag: &str) -> Lab {
+        let client = Netns::new("rc");
+        let host = Netns::new("rh");
+        let backend = Netns::new("rb");
+        veth(&client, "eth0", &host, "c0");
+        veth(&host, "b0", &backend, "eth0");
+        client.sysctl("net.ipv6.conf.all.disable_ipv6=1");
+        client.ip(&["addr", "add", "192.0.2.2/24", "dev", "eth0"]);
+        client.ip(&["route", "add", "default", "via", "192.0.2.1"]);
+        host.ip(&["addr", "add", "192.0.2.1/24", "dev", "c0"]);
+        host.ip(&["addr", "add", "2001:db8:1::1/64", "dev", "b0", "nodad"]);
+        backend.ip(&[
+            "addr",
+            "add",
+            &format!("{BACKEND}/64"),
+            "dev",
+            "eth0",
+            "nodad",
+        ]);
+        backend.ip(&["-6", "route", "add", "default", "via", "2001:db8:1::1"]);
+
+        let dir = std::env::temp_dir().join(format!("v6proxy-e2e-{tag}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let dir = TempDir(dir);
+        let (cert, key) = (dir.0.join("cert.pem"), dir.0.join("key.pem"));
+        v6kit_testkit::run(Command::new("openssl").args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=tls.example.test",
+            "-addext",
+            "subjectAltName=DNS:tls.example.test,DNS:inside.example.test",
+            "-keyout",
+            key.to_str().unwrap(),
+            "-out",
+            cert.to_str().unwrap(),
+        ]));
+        let script = dir.0.join("backend.py");
+        std::fs::write(&script, include_str!("data/backend.py")).unwrap();
+        let dns = dir.0.join("dns.py");
+        std::fs::write(&dns, include_str!("data/dns.py")).unwrap();
+        let mut servers = vec![
+            backend.spawn(
+                backend
+                    .command("python3")
+                    .arg(&script)
+                    .args(["80", "443"])
+                    .arg(&cert)
+                    .arg(&key),
+            ),
+        ];
+        // The host's resolver: one name inside the backend prefix, one
+        // outside it, one on the host's loopback.
+        servers.push(host.spawn(host.command("python3").arg(&dns).args([
+            "::1",
+            "5353",
+            &format!("inside.example.test={BACKEND}"),
+            "outside.example.test=2001:db8:2::10",
+            "loop.example.test=::1",
+        ])));
+        let lab = Lab {
+            client,
+            host,
+            backend,
+            dir,
+            _servers: servers,
+        };
+        assert!(
+            wait_until(Duration::from_secs(10), || lab.listening(&lab.backend, 443)
+                && lab.listening(&lab.backend, 80)),
+            "the backend servers did not start"
+        );
+        lab
+    }
+
+    fn listening(&self, ns: &Netns, port: u16) -> bool {
+        let out = ns.output("ss", &["-Hltn", &format!("sport = :{port}")]);
+        !String::from_utf8_lossy(&out.stdout).trim().is_empty()
+    }
+
+    /// Starts `v6proxyd relay` in the host with the common flags and
+    /// `extra`, and waits until it listens.
+    fn relay(&self, extra: &[&str]) -> Process {
+        let mut cmd = self.host.command(env!("CARGO_BIN_EXE_v6proxyd"));
+        cmd.args([
+            "relay",
+            "--listen",
+            "0.0.0.0:80",
+            "--listen",
+            "0.0.0.0:443",
+            "--backend-prefix",
+            "2001:db8:1::/64",
+            "--route",
+            &format!("http.example.test=[{BACKEND}]:80"),
+            "--route",
+            &format!("tls.example.test=[{BACKEND}]:443"),
+            "--first-bytes-timeout",
+            "1s",
+            "--metrics",
+            "127.0.0.1:9145",
+        ])
+        .args(extra)
+        .stdout(Stdio::null());
+        let p = self.host.spawn(&mut cmd);
+        assert!(
+            wait_until(Duration::from_secs(10), || self.listening(&self.host, 443)
+                && self.listening(&self.host, 9145)),
+            "v6proxyd did not start"
+        );
+        p
+    }
+
+    /// `curl` in the client for `url` with `name` resolved to the host's
+    /// IPv4 address: (HTTP status, body).
+    fn curl(&self, url: &str) -> (String, String) {
+        let name = url.split('/').nth(2).unwrap();
+        let port = if url.starts_with("https") { 443 } else { 80 };
+        let cacert = self.dir.0.join("cert.pem");
+        let out = self.client.output(
+            "curl",
+            &[
+                "-sS",
+                "--max-time",
+                "10",
+                "--cacert",
+                cacert.to_str().unwrap(),
+                "--resolve",
+                &format!("{name}:{port}:192.0.2.1"),
+                "-w",
+                "\n%{http_code}",
+                url,
+            ],
+        );
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let (body, code) = text.rsplit_once('\n').unwrap_or(("", &text));
+        (code.to_owned(), body.trim_end().to_owned())
+    }
+
+    fn metrics(&self) -> String {
+        self.host
+            .run("curl", &["-sS", "http://127.0.0.1:9145/metrics"])
+    }
+
+    /// Runs python3 `code` in the client namespace; returns its output.
+    fn client_python(&self, code: &str) -> String {
+        let out = self.client.output("python3", &["-c", code]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+}
+
+fn counter(metrics: &str, line: &str) -> u64 {
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(line)?.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {line} in\n{metrics}"))
+}
+
+#[test]
+fn ipv4_clients_reach_ipv6_only_sites_by_host_and_by_sni() {
+    if !root_or_skip(
+        "ipv4_clients_reach_ipv6_only_sites_by_host_and_by_sni",
+        TOOLS,
+    ) {
+        return;
+    }
+    let lab = Lab::new("sites");
+    let _relay = lab.relay(&["--resolver", "[::1]:5353"]);
+
+    let (code, body) = lab.curl("http://http.example.test/");
+    assert_eq!(code, "200", "{body}");
+    assert_eq!(
+        body,
+        "site=http.example.test tls=no peer=2001:db8:1::1 proxy=-"
+    );
+
+    // The certificate curl checks against the backend's own is the one the
+    // backend holds: the host has none, and TLS is not terminated there.
+    let (code, body) = lab.curl("https://tls.example.test/");
+    assert_eq!(code, "200", "{body}");
+    assert_eq!(
+        body,
+        "site=tls.example.test tls=yes peer=2001:db8:1::1 proxy=-"
+    );
+
+    // A name without a route, resolved through the host's DNS server.
+    let (code, body) = lab.curl("https://inside.example.test/");
+    assert_eq!(code, "200", "{body}");
+    assert!(
+        body.starts_with("site=inside.example.test tls=yes"),
+        "{body}"
+    );
+
+    // Names that resolve outside the backend prefixes, or to the host's own
+    // loopback, are refused: 421 for HTTP, a closed connection for TLS.
+    let (code, _) = lab.curl("http://outside.example.test/");
+    assert_eq!(code, "421");
+    let (code, _) = lab.curl("https://outside.example.test/");
+    assert_eq!(code, "000");
+    let (code, _) = lab.curl("http://loop.example.test/");
+    assert_eq!(code, "421");
+
+    let m = lab.metrics();
+    assert_eq!(
+        counter(&m, "v6proxyd_relay_connections_total{outcome=\"relayed\"}"),
+        3
+    );
+    assert_eq!(
+        counter(
+            &m,
+            "v6proxyd_relay_denied_total{reason=\"outside_prefixes\"}"
+        ),
+        2
+    );
+    assert_eq!(
+        counter(
+            &m,
+            "v6proxyd_relay_denied_total{reason=\"special_purpose\"}"
+        ),
+        1
+    );
+    assert!(counter(&m, "v6proxyd_relay_bytes_total{direction=\"down\"}") > 500);
+}
+
+#[test]
+fn silent_and_garbage_clients_are_dropped_and_counted() {
+    if !root_or_skip("silent_and_garbage_clients_are_dropped_and_counted", TOOLS) {
+        return;
+    }
+    let lab = Lab::new("bad");
+    let _relay = lab.relay(&[]);
+
+    // A client that sends nothing is dropped after the 1 s timeout.
+    let start = Instant::now();
+    let said = lab.client_python(
+        "import socket\n\
+         s = socket.create_connection(('192.0.2.1', 443), timeout=10)\n\
+         print(len(s.recv(100)))",
+    );
+    let waited = start.elapsed();
+    assert_eq!(said, "0", "closed without a word");
+    assert!(
+        waited >= Duration::from_millis(900) && waited < Duration::from_secs(5),
+        "{waited:?}"
+    );
+
+    // Garbage where a ClientHello belongs is refused at once.
+    let said = lab.client_python(
+        "import socket\n\
+         s = socket.create_connection(('192.0.2.1', 443), timeout=10)\n\
+         s.sendall(b'\\x16\\x03\\x01\\x00\\x10' + b'\\xee' * 16)\n\
+         print(len(s.recv(100)))",
+    );
+    assert_eq!(said, "0");
+    let said = lab.client_python(
+        "import socket\n\
+         s = socket.create_connection(('192.0.2.1', 443), timeout=10)\n\
+         s.sendall(bytes(range(256)))\n\
+         print(len(s.recv(100)))",
+    );
+    assert_eq!(said, "0");
+
+    let m = lab.metrics();
+    assert_eq!(
+        counter(
+            &m,
+            "v6proxyd_relay_connections_total{outcome=\"first_bytes_timeout\"}"
+        ),
+        1
+    );
+    assert_eq!(
+        counter(
+            &m,
+            "v6proxyd_relay_refused_total{reason=\"not_client_hello\"}"
+        ),
+        1
+    );
+    assert_eq!(
+        counter(
+            &m,
+            "v6proxyd_relay_refused_total{reason=\"unknown_protocol\"}"
+        ),
+        1
+    );
+}
+
+#[test]
+fn proxy_protocol_tells_the_backend_the_ipv4_client() {
+    if !root_or_skip("proxy_protocol_tells_the_backend_the_ipv4_client", TOOLS) {
+        return;
+    }
+    let lab = Lab::new("proxy");
+    // v2 by default; the route of v1.example.test sends v1.
+    let _relay = lab.relay(&[
+        "--proxy-protocol",
+        "v2",
+        "--route",
+        &format!("v1.example.test=[{BACKEND}]:80,proxy-protocol=v1"),
+    ]);
+    let (code, body) = lab.curl("http://http.example.test/");
+    assert_eq!(code, "200", "{body}");
+    assert_eq!(
+        body,
+        "site=http.example.test tls=no peer=2001:db8:1::1 proxy=192.0.2.2"
+    );
+    let (code, body) = lab.curl("https://tls.example.test/");
+    assert_eq!(code, "200", "{body}");
+    assert_eq!(
+        body,
+        "site=tls.example.test tls=yes peer=2001:db8:1::1 proxy=192.0.2.2"
+    );
+    let (code, body) = lab.curl("http://v1.example.test/");
+    assert_eq!(code, "200", "{body}");
+    assert_eq!(
+        body,
+        "site=v1.example.test tls=no peer=2001:db8:1::1 proxy=192.0.2.2"
+    );
+}
+
+#[test]
+fn embedded_source_shows_the_client_without_a_protocol_change() {
+    if !root_or_skip(
+        "embedded_source_shows_the_client_without_a_protocol_change",
+        TOOLS,
+    ) {
+        return;
+    }
+    let lab = Lab::new("embed");
+    // What the operator configures: the /96 is the host's, delivered
+    // locally; the backends route it to the host (here: their default route).
+    lab.host.ip(&[
+        "-6",
+        "route",
+        "add",
+        "local",
+        "2001:db8:64::/96",
+        "dev",
+        "lo",
+    ]);
+    let _relay = lab.relay(&["--embed-source", "2001:db8:64::/96"]);
+    let (code, body) = lab.curl("https://tls.example.test/");
+    assert_eq!(code, "200", "{body}");
+    // 192.0.2.2 is c000:202.
+    assert_eq!(
+        body,
+        "site=tls.example.test tls=yes peer=2001:db8:64::c000:202 proxy=-"
+    );
+    let (code, body) = lab.curl("http://http.example.test/");
+    assert_eq!(code, "200", "{body}");
+    assert_eq!(
+        body,
+        "site=http.example.test tls=no peer=2001:db8:64::c000:202 proxy=-"
+    );
+}
