@@ -33,6 +33,10 @@ pub const MAX_RA_DELAY_TIME: Duration = Duration::from_millis(500);
 /// solicitations cannot grow memory.
 pub const MAX_PENDING_UNICAST: usize = 64;
 
+/// Two hours in seconds: the valid lifetime a deprecated prefix gets in the
+/// final advertisements.
+const TWO_HOURS: u32 = 7200;
+
 /// The IPv6 all-nodes multicast address, ff02::1.
 pub const ALL_NODES: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 1);
 
@@ -433,7 +437,12 @@ impl<R: Rng> Advertiser<R> {
                         p.preferred_lifetime = count_down(p.preferred_lifetime);
                     }
                     if final_advert && self.config.deprecate_on_exit.contains(&p.prefix) {
+                        // Hosts ignore a valid lifetime below two hours
+                        // unless it is shorter than what remains (RFC 4862
+                        // section 5.5.3 e), so two hours is what can be
+                        // said; radvd says the same.
                         p.preferred_lifetime = 0;
+                        p.valid_lifetime = p.valid_lifetime.min(TWO_HOURS);
                     }
                 }
                 NdiscOptionRepr::RouteInformation(r) if zero => r.lifetime = 0,

@@ -94,3 +94,14 @@ fn every_header_field_and_option_matches_radvd() {
         include_bytes!("data/rich-final.bin"),
     );
 }
+
+#[test]
+fn deprecated_prefixes_and_kept_routes_and_dns_match_radvd() {
+    // DeprecatePrefix on, RemoveRoute off, FlushRDNSS off, FlushDNSSL off.
+    check(
+        "keep",
+        include_str!("data/keep.radvd.conf"),
+        include_bytes!("data/keep.bin"),
+        include_bytes!("data/keep-final.bin"),
+    );
+}
