@@ -372,3 +372,43 @@ fn sighup_picks_up_new_interface_prefixes_and_a_late_or_returning_interface() {
     assert!(daemon.is_running());
     stop(&mut daemon);
 }
+
+#[test]
+fn another_router_that_disagrees_is_counted() {
+    if !root_or_skip(
+        "another_router_that_disagrees_is_counted",
+        &["radvd", "bash"],
+    ) {
+        return;
+    }
+    let lab = Lab::new();
+    let ours = lab.dir.write("v6rad.conf", CLASSIC);
+    // A second router on the link (radvd, in the other namespace) with
+    // another hop limit and M flag: RFC 4861 section 6.2.7 wants that
+    // noticed.
+    let theirs = lab.dir.write(
+        "radvd.conf",
+        "interface eth0 {
+            AdvSendAdvert on; AdvCurHopLimit 32; AdvManagedFlag on;
+            MinRtrAdvInterval 3; MaxRtrAdvInterval 4;
+            prefix 2001:db8:1::/64 { AdvValidLifetime 7200; AdvPreferredLifetime 3600; };
+        };",
+    );
+    let _daemon = lab.v6rad(&ours, &["--metrics", "127.0.0.1:9562"]);
+    let pid = lab.dir.0.join("radvd.pid");
+    lab.client.sysctl("net.ipv6.conf.all.forwarding=1");
+    let mut cmd = lab.client.command("radvd");
+    cmd.args(["-n", "-m", "stderr", "-C"])
+        .arg(&theirs)
+        .arg("-p")
+        .arg(&pid)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let _other = lab.client.spawn(&mut cmd);
+    let series = "v6rad_inconsistent_advertisements_total{interface=\"eth0\"}";
+    assert!(
+        wait_until(WAIT, || counter(&metrics(&lab.router, 9562), series) >= 1),
+        "{}",
+        metrics(&lab.router, 9562)
+    );
+}
