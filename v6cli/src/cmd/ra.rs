@@ -65,7 +65,8 @@ fn run_dump(args: &RaDumpArgs, out: &mut Output) -> Result<ExitCode, Failure> {
         return Err(Failure::invalid("interface", name, "no such interface"));
     }
     let socket = open(args.interface.as_deref())?;
-    let mut buf = [0u8; 2048];
+    // A jumbo frame's worth: advertisements on 9000-byte links can be large.
+    let mut buf = vec![0u8; 9216];
     let mut printed = 0u64;
     while args.count.is_none_or(|n| printed < n) {
         let (len, from) = socket.recv_from(&mut buf)?;

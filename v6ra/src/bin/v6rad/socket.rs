@@ -28,6 +28,11 @@ const IPV6_HOPLIMIT: i32 = 52;
 const CMSG_HDR: usize = core::mem::size_of::<usize>() + 8;
 const CMSG_ALIGN: usize = core::mem::size_of::<usize>();
 
+/// The largest message read whole: a jumbo frame's worth. Advertisements
+/// are far smaller; a longer message of another type is cut, which only
+/// matters to its own type.
+const MAX_MESSAGE: usize = 9216;
+
 /// A message that arrived.
 pub(crate) struct Received<'a> {
     /// The ICMPv6 message.
@@ -93,7 +98,7 @@ impl IcmpSocket {
 
     /// Waits for the next message and passes it to `f`.
     pub(crate) async fn recv<T>(&self, f: impl FnOnce(Received<'_>) -> T) -> io::Result<T> {
-        let mut data = [MaybeUninit::<u8>::uninit(); 2048];
+        let mut data = [MaybeUninit::<u8>::uninit(); MAX_MESSAGE];
         let mut control = [MaybeUninit::<u8>::uninit(); 64];
         let mut from = SockAddr::from(SocketAddrV6::new(Ipv6Addr::UNSPECIFIED, 0, 0, 0));
         let (len, control_len) = self
