@@ -199,6 +199,7 @@ pub(crate) fn main(args: RelayArgs) -> ExitCode {
         );
         return ExitCode::SUCCESS;
     }
+    raise_file_limit(config.max_connections);
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     if let Some(n) = args.workers {
         runtime.worker_threads(n.into());
@@ -265,4 +266,25 @@ fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
     socket.bind(&addr.into()).map_err(err)?;
     socket.listen(4096).map_err(err)?;
     TcpListener::from_std(socket.into()).map_err(err)
+}
+
+/// Raises the soft limit of open files towards the hard limit: each
+/// connection holds two sockets and, with splice, two pipes (six
+/// descriptors), and the usual soft limit of 1024 would cap the relay at a
+/// few hundred connections.
+fn raise_file_limit(max_connections: usize) {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    let want = (max_connections as u64)
+        .saturating_mul(6)
+        .saturating_add(64);
+    if let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE)
+        && soft < want
+    {
+        let new = want.min(hard);
+        if setrlimit(Resource::RLIMIT_NOFILE, new, hard).is_err() || new < want {
+            tracing::warn!(
+                "open-file limit {new} is below the {want} that {max_connections} connections may need"
+            );
+        }
+    }
 }

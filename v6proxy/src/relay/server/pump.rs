@@ -17,8 +17,10 @@ use tokio::io::Interest;
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
-/// How much one splice or read moves at most.
+/// How much one splice moves at most: the size asked for the pipe.
 const CHUNK: usize = 256 * 1024;
+/// The buffer of a direction that copies instead.
+const COPY_BUF: usize = 64 * 1024;
 
 /// The bytes moved each way, readable while the relay runs.
 #[derive(Debug, Default)]
@@ -120,7 +122,7 @@ async fn one_way(
             moved(n);
         },
         None => {
-            let mut buf = vec![0u8; CHUNK];
+            let mut buf = vec![0u8; COPY_BUF];
             loop {
                 from.readable().await?;
                 let n = match from.try_read(&mut buf) {
