@@ -4,13 +4,15 @@
 # forwarding to the same upstream authority (the v6dns64 `authority`
 # example serving a generated zone), on loopback.
 #
-# Throughput: dnsperf at full speed (100 queries outstanding), ROUNDS
-# interleaved runs per server of PASSES passes through the 1,800-query
-# mix, after a warm-up pass, best run each. (Whole passes rather than a
-# time limit: dnsperf -l counts the queries still in flight when the time
-# is up as lost.) Latency: one run per server at a fixed rate (half of
-# Unbound's best), every query's latency recorded (dnsperf -v), 99th
-# percentile.
+# Throughput: dnsperf at full speed (OUTSTANDING queries in flight,
+# default 100, dnsperf's own default), ROUNDS interleaved runs per server
+# of PASSES passes through the 1,800-query mix, after a warm-up pass, best
+# run each. The CPU time each server used (from /proc) is reported per
+# query, a figure other load on the machine disturbs less than queries per
+# second. Latency: one run per server at a fixed rate (half of Unbound's
+# best), every query's latency recorded (dnsperf -v), 99th percentile.
+# Both servers get a 4 MB receive buffer; V6_WORKERS sets v6dns64d's
+# threads per socket (default: as many as Unbound's num-threads).
 #
 # Pass: v6dns64d answers at least 1.5 times Unbound's queries per second,
 # loses no query, and has the lower 99th-percentile latency. Exits
@@ -131,10 +133,12 @@ remote-control:
 CONF
 unbound -d -c "$WORK/unbound.conf" &
 PIDS+=($!)
+UNBOUND_PID=$!
 
 "$V6DNS64D" --listen "127.0.0.1:$V6_PORT" --upstream "127.0.0.1:$AUTH_PORT" \
-    --allow 127.0.0.0/8 --workers "$THREADS" --cache-size 100000 2>"$WORK/v6dns64d.log" &
+    --allow 127.0.0.0/8 --workers "${V6_WORKERS:-$THREADS}" --cache-size 100000 2>"$WORK/v6dns64d.log" &
 PIDS+=($!)
+V6_PID=$!
 
 wait_ready() {
     for _ in $(seq 100); do
@@ -162,7 +166,7 @@ done
 perf() { # port, extra dnsperf arguments…
     local port=$1
     shift
-    dnsperf -s 127.0.0.1 -p "$port" -d "$WORK/queries.txt" -c 8 -T 2 -q 100 -t 2 "$@" 2>&1
+    dnsperf -s 127.0.0.1 -p "$port" -d "$WORK/queries.txt" -c 8 -T 2 -q "${OUTSTANDING:-100}" -t 2 "$@" 2>&1
 }
 field() { # output, label
     sed -n "s/^ *$2: *\([0-9.]*\).*/\1/p" <<<"$1" | head -1
@@ -172,24 +176,37 @@ field() { # output, label
 perf "$UNBOUND_PORT" -n 2 >/dev/null
 perf "$V6_PORT" -n 2 >/dev/null
 
-best_ub=0 best_v6=0 lost_ub=0 lost_v6=0
+# CPU time (user + system, in clock ticks) a process has used.
+ticks() {
+    awk '{print $14 + $15}' "/proc/$1/stat"
+}
+TICK_US=$((1000000 / $(getconf CLK_TCK)))
+
+best_ub=0 best_v6=0 lost_ub=0 lost_v6=0 cpu_ub=0 cpu_v6=0 sent_ub=0 sent_v6=0
 for round in $(seq "$ROUNDS"); do
     for who in unbound v6dns64d; do
-        port=$UNBOUND_PORT
-        [[ $who == v6dns64d ]] && port=$V6_PORT
+        port=$UNBOUND_PORT pid=$UNBOUND_PID
+        [[ $who == v6dns64d ]] && port=$V6_PORT pid=$V6_PID
+        before=$(ticks "$pid")
         out=$(perf "$port" -n "$PASSES")
+        used=$(($(ticks "$pid") - before))
         qps=$(field "$out" "Queries per second")
         lost=$(field "$out" "Queries lost")
-        printf 'round %d %-9s %12.0f q/s  lost %s\n' "$round" "$who" "$qps" "$lost"
+        sent=$(field "$out" "Queries sent")
+        printf 'round %d %-9s %12.0f q/s  lost %s  server CPU %.2f us/query\n' "$round" "$who" "$qps" "$lost" \
+            "$(awk -v t="$used" -v u="$TICK_US" -v n="$sent" 'BEGIN{print t * u / n}')"
         if [[ $who == unbound ]]; then
-            lost_ub=$((lost_ub + lost))
+            lost_ub=$((lost_ub + lost)) cpu_ub=$((cpu_ub + used)) sent_ub=$((sent_ub + sent))
             awk -v a="$qps" -v b="$best_ub" 'BEGIN{exit !(a > b)}' && best_ub=$qps
         else
-            lost_v6=$((lost_v6 + lost))
+            lost_v6=$((lost_v6 + lost)) cpu_v6=$((cpu_v6 + used)) sent_v6=$((sent_v6 + sent))
             awk -v a="$qps" -v b="$best_v6" 'BEGIN{exit !(a > b)}' && best_v6=$qps
         fi
     done
 done
+us_per_query() { # ticks, queries
+    awk -v t="$1" -v u="$TICK_US" -v n="$2" 'BEGIN{printf "%.2f", t * u / n}'
+}
 
 # Latency at a fixed rate both can sustain: half of Unbound's best.
 rate=$(awk -v q="$best_ub" 'BEGIN{printf "%d", q / 2}')
@@ -202,12 +219,12 @@ p99_v6=$(p99 "$V6_PORT")
 
 ratio=$(awk -v a="$best_v6" -v b="$best_ub" 'BEGIN{printf "%.2f", a / b}')
 echo
-echo "| | queries/s (best of $ROUNDS runs of $((PASSES * 1800)) queries) | lost | p99 latency at $rate q/s |"
-echo "| --- | --- | --- | --- |"
-printf '| v6dns64d | %.0f | %d | %s ms |\n' "$best_v6" "$lost_v6" "$p99_v6"
-printf '| Unbound %s (dns64 iterator) | %.0f | %d | %s ms |\n' \
-    "$(unbound -V | sed -n 's/^Version //p')" "$best_ub" "$lost_ub" "$p99_ub"
-echo "| ratio v6dns64d / Unbound | $ratio (target ≥ $MIN_RATIO) | | |"
+echo "| | queries/s (best of $ROUNDS runs of $((PASSES * 1800)) queries) | lost | p99 latency at $rate q/s | server CPU per query |"
+echo "| --- | --- | --- | --- | --- |"
+printf '| v6dns64d | %.0f | %d | %s ms | %s µs |\n' "$best_v6" "$lost_v6" "$p99_v6" "$(us_per_query "$cpu_v6" "$sent_v6")"
+printf '| Unbound %s (dns64 iterator) | %.0f | %d | %s ms | %s µs |\n' \
+    "$(unbound -V | sed -n 's/^Version //p')" "$best_ub" "$lost_ub" "$p99_ub" "$(us_per_query "$cpu_ub" "$sent_ub")"
+echo "| ratio v6dns64d / Unbound | $ratio (target ≥ $MIN_RATIO) | | | |"
 
 fail=0
 awk -v r="$ratio" -v m="$MIN_RATIO" 'BEGIN{exit !(r >= m)}' || { echo "FAIL: ratio $ratio < $MIN_RATIO"; fail=1; }
