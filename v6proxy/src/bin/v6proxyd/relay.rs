@@ -200,18 +200,11 @@ pub(crate) fn main(args: RelayArgs) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     raise_file_limit(config.max_connections);
-    let mut runtime = tokio::runtime::Builder::new_multi_thread();
-    if let Some(n) = args.workers {
-        runtime.worker_threads(n.into());
-    }
-    let runtime = match runtime.enable_all().build() {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("v6proxyd: cannot start: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(serve(config, router)) {
+    let workers = args.workers.map_or_else(
+        || std::thread::available_parallelism().map_or(1, |n| n.get()),
+        usize::from,
+    );
+    match serve(config, router, workers) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("v6proxyd: {e}");
@@ -220,41 +213,97 @@ pub(crate) fn main(args: RelayArgs) -> ExitCode {
     }
 }
 
-async fn serve(config: Config, router: v6proxy::relay::route::Router) -> std::io::Result<()> {
+/// Serves with `workers` threads, each with its own single-threaded
+/// runtime and its own `SO_REUSEPORT` listeners, so that a connection
+/// stays on the thread that accepted it; the main thread handles signals
+/// and the metrics endpoint.
+fn serve(
+    config: Config,
+    router: v6proxy::relay::route::Router,
+    workers: usize,
+) -> std::io::Result<()> {
     use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate())?;
-    let mut int = signal(SignalKind::interrupt())?;
-    let mut listeners = Vec::new();
-    for addr in &config.listen {
-        listeners.push(bind(*addr)?);
+    // Every listener is bound before anything starts, so that a busy port
+    // is an error at once.
+    let mut sets = Vec::new();
+    for _ in 0..workers {
+        let mut set = Vec::new();
+        for addr in &config.listen {
+            set.push(bind(*addr, workers > 1)?);
+        }
+        sets.push(set);
     }
     let metrics_addr = config.metrics;
     let relay = Arc::new(Relay::new(config, router));
-    if let Some(addr) = metrics_addr {
-        let l = TcpListener::bind(addr)
-            .await
-            .map_err(|e| std::io::Error::new(e.kind(), format!("metrics {addr}: {e}")))?;
-        let r = relay.clone();
-        tracing::info!("metrics on http://{}/metrics", l.local_addr()?);
-        tokio::spawn(metrics::serve(l, Arc::new(move || r.metrics.render())));
+    let main_rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let (mut term, mut int) = main_rt.block_on(async {
+        // Before anything is served, so that an early signal is caught.
+        let signals = (
+            signal(SignalKind::terminate())?,
+            signal(SignalKind::interrupt())?,
+        );
+        if let Some(addr) = metrics_addr {
+            let l = TcpListener::bind(addr)
+                .await
+                .map_err(|e| std::io::Error::new(e.kind(), format!("metrics {addr}: {e}")))?;
+            let r = relay.clone();
+            tracing::info!("metrics on http://{}/metrics", l.local_addr()?);
+            tokio::spawn(metrics::serve(l, Arc::new(move || r.metrics.render())));
+        }
+        std::io::Result::Ok(signals)
+    })?;
+    for l in &sets[0] {
+        tracing::info!("relaying on {} with {workers} worker(s)", l.local_addr()?);
     }
-    for l in &listeners {
-        tracing::info!("relaying on {}", l.local_addr()?);
+    let mut threads = Vec::new();
+    for (i, set) in sets.into_iter().enumerate() {
+        let relay = relay.clone();
+        let mut stop = stop_rx.clone();
+        let t = std::thread::Builder::new()
+            .name(format!("relay-{i}"))
+            .spawn(move || -> std::io::Result<()> {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()?;
+                rt.block_on(async move {
+                    let listeners = set
+                        .into_iter()
+                        .map(TcpListener::from_std)
+                        .collect::<std::io::Result<Vec<_>>>()?;
+                    server::run(listeners, relay, async move {
+                        let _ = stop.wait_for(|s| *s).await;
+                    })
+                    .await;
+                    Ok(())
+                })
+            })?;
+        threads.push(t);
     }
-    server::run(listeners, relay, async {
+    main_rt.block_on(async {
+        // The metrics endpoint is served on this thread meanwhile.
         tokio::select! {
             _ = term.recv() => {}
             _ = int.recv() => {}
         }
         tracing::info!("shutting down");
-    })
-    .await;
+        let _ = stop_tx.send(true);
+        // Serve metrics while the workers drain.
+        let _ = tokio::task::spawn_blocking(move || {
+            for t in threads {
+                let _ = t.join();
+            }
+        })
+        .await;
+    });
     Ok(())
 }
 
 /// A listener on `addr`, with a long accept queue; an IPv6 wildcard
 /// accepts IPv6 only, so that 0.0.0.0 and [::] can both be listed.
-fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+fn bind(addr: SocketAddr, reuse_port: bool) -> std::io::Result<std::net::TcpListener> {
     use socket2::{Domain, Socket, Type};
     let err = |e: std::io::Error| std::io::Error::new(e.kind(), format!("listen {addr}: {e}"));
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None).map_err(err)?;
@@ -262,10 +311,13 @@ fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
         socket.set_only_v6(true).map_err(err)?;
     }
     socket.set_reuse_address(true).map_err(err)?;
+    if reuse_port {
+        socket.set_reuse_port(true).map_err(err)?;
+    }
     socket.set_nonblocking(true).map_err(err)?;
     socket.bind(&addr.into()).map_err(err)?;
     socket.listen(4096).map_err(err)?;
-    TcpListener::from_std(socket.into()).map_err(err)
+    Ok(socket.into())
 }
 
 /// Raises the soft limit of open files towards the hard limit: each

@@ -104,6 +104,9 @@ pub struct Relay {
     pub resolver: Option<Resolver>,
     /// The counters.
     pub metrics: Metrics,
+    /// One permit per connection that may be open: shared by every
+    /// [`run`] serving this relay (one per worker thread).
+    pub permits: Arc<Semaphore>,
 }
 
 impl Relay {
@@ -111,6 +114,9 @@ impl Relay {
     pub fn new(config: Config, router: Router) -> Relay {
         Relay {
             resolver: config.resolver.map(Resolver::new),
+            permits: Arc::new(Semaphore::new(
+                config.max_connections.min(Semaphore::MAX_PERMITS),
+            )),
             config,
             router,
             metrics: Metrics::default(),
@@ -120,9 +126,14 @@ impl Relay {
 
 /// Serves `listeners` until `shutdown` completes, then stops accepting and
 /// lets open connections drain for the configured drain timeout.
+///
+/// Several `run`s may serve one relay (a worker thread each, with its own
+/// `SO_REUSEPORT` listeners): they share its connection limit, and each
+/// waits at shutdown until every connection of the relay has ended or its
+/// drain timeout has passed, then cuts its own.
 pub async fn run(listeners: Vec<TcpListener>, relay: Arc<Relay>, shutdown: impl Future) {
     let max = relay.config.max_connections.min(Semaphore::MAX_PERMITS) as u32;
-    let permits = Arc::new(Semaphore::new(max as usize));
+    let permits = relay.permits.clone();
     let (stop_tx, stop_rx) = watch::channel(false);
     let (cut_tx, cut_rx) = watch::channel(false);
     let mut loops = tokio::task::JoinSet::new();

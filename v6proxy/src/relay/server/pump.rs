@@ -1,9 +1,11 @@
 //! Relaying bytes both ways between the client and the backend until both
 //! sides have finished, one fails, or nothing moves for the idle timeout.
 //!
-//! On Linux the bytes go through a pipe with splice(2) and never enter user
-//! space (nix's safe wrappers; no `unsafe` here). Where splice is refused,
-//! or turned off, they are copied through a buffer. Each direction ends by
+//! Small messages are copied through a buffer; once a read fills the buffer
+//! (a bulk transfer), that direction switches to splice(2) through a pipe,
+//! and the bytes no longer enter user space (nix's safe wrappers; no
+//! `unsafe` here). Where splice is refused, or turned off, they are copied
+//! all along. Each direction ends by
 //! shutting down the sending half of the other socket, so a half-close is
 //! relayed as such.
 
@@ -19,8 +21,10 @@ use tokio::time::Instant;
 
 /// How much one splice moves at most: the size asked for the pipe.
 const CHUNK: usize = 256 * 1024;
-/// The buffer of a direction that copies instead.
-const COPY_BUF: usize = 64 * 1024;
+/// The buffer a direction starts with: enough for requests and responses.
+const COPY_BUF: usize = 16 * 1024;
+/// The buffer of a direction that copies a bulk transfer.
+const BULK_BUF: usize = 128 * 1024;
 
 /// The bytes moved each way, readable while the relay runs.
 #[derive(Debug, Default)]
@@ -96,53 +100,63 @@ async fn one_way(
     last: &AtomicU64,
     start: Instant,
 ) -> io::Result<()> {
-    let pipe = if use_splice { Pipe::new().ok() } else { None };
     let moved = |n: usize| {
         count.fetch_add(n as u64, Ordering::Relaxed);
         last.store(start.elapsed().as_millis() as u64, Ordering::Relaxed);
     };
-    match pipe {
-        Some(pipe) => loop {
+    // Small messages (requests and responses of a keep-alive connection)
+    // cost fewer system calls through a buffer than through a pipe; a read
+    // that fills the buffer means bulk, and from then on this direction
+    // splices (as HAProxy's "splice-auto" does).
+    let mut buf = vec![0u8; COPY_BUF];
+    let mut pipe = None;
+    loop {
+        if pipe.is_none() {
             from.readable().await?;
-            let n = match from.try_io(Interest::READABLE, || pipe.fill(from)) {
+            let n = match from.try_read(&mut buf) {
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
                 Err(e) => return Err(e),
             };
-            let mut left = n;
-            while left > 0 {
+            let mut sent = 0;
+            while sent < n {
                 to.writable().await?;
-                match to.try_io(Interest::WRITABLE, || pipe.drain(to, left)) {
-                    Ok(k) => left -= k,
+                match to.try_write(&buf[sent..n]) {
+                    Ok(k) => sent += k,
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                     Err(e) => return Err(e),
                 }
             }
             moved(n);
-        },
-        None => {
-            let mut buf = vec![0u8; COPY_BUF];
-            loop {
-                from.readable().await?;
-                let n = match from.try_read(&mut buf) {
-                    Ok(0) => break,
-                    Ok(n) => n,
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                    Err(e) => return Err(e),
+            if n == buf.len() && buf.len() < BULK_BUF {
+                pipe = if use_splice { Pipe::new().ok() } else { None };
+                buf = if pipe.is_some() {
+                    Vec::new()
+                } else {
+                    vec![0u8; BULK_BUF]
                 };
-                let mut sent = 0;
-                while sent < n {
-                    to.writable().await?;
-                    match to.try_write(&buf[sent..n]) {
-                        Ok(k) => sent += k,
-                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                        Err(e) => return Err(e),
-                    }
-                }
-                moved(n);
+            }
+            continue;
+        }
+        let Some(pipe) = &pipe else { continue };
+        from.readable().await?;
+        let n = match from.try_io(Interest::READABLE, || pipe.fill(from)) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+            Err(e) => return Err(e),
+        };
+        let mut left = n;
+        while left > 0 {
+            to.writable().await?;
+            match to.try_io(Interest::WRITABLE, || pipe.drain(to, left)) {
+                Ok(k) => left -= k,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) => return Err(e),
             }
         }
+        moved(n);
     }
     // Relay the end of the stream as a half-close.
     let _ = socket2::SockRef::from(to).shutdown(std::net::Shutdown::Write);
