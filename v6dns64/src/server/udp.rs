@@ -93,7 +93,14 @@ pub fn serve(
         for (i, &(n, peer)) in got.iter().enumerate() {
             let Some(peer) = peer else { continue };
             inc(&server.metrics.queries_udp);
-            if let Some(out) = answer(sock, server, runtime, done, &bufs[i][..n], peer) {
+            if let Some(out) = answer(
+                sock,
+                server,
+                runtime,
+                done,
+                &bufs[i][..n.min(QUERY_MAX)],
+                peer,
+            ) {
                 replies.push(out);
                 peers.push(Some(SockaddrStorage::from(peer)));
             }
