@@ -8,9 +8,14 @@
 //! [`relay::proxy_protocol`], [`relay::config`]); the tokio server that
 //! drives them is [`relay::server`], behind the default `daemon` feature,
 //! and `v6proxyd relay` runs it.
+//!
+//! [`ndp`] makes one /64 reach machines behind a second link: an NDP proxy
+//! that answers Neighbor Solicitations for them (RFC 4861 section 7.2.8,
+//! RFC 4389), a drop-in for ndppd; `v6proxyd ndp` runs it.
 #![forbid(unsafe_code)]
 
 mod error;
+pub mod ndp;
 pub mod relay;
 
 pub use error::{ConfigError, Error};
