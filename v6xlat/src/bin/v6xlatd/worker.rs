@@ -210,15 +210,37 @@ fn handle(
     outcome
 }
 
+/// Writes `out`, merging what the kernel allows.
+fn send(dev: &SyncDevice, gro: &mut GROTable, out: &mut [Vec<u8>], offset: usize, c: &Counters) {
+    if dev.send_multiple(gro, out, offset).is_err() {
+        add(&c.write_errors, 1);
+    }
+}
+
+/// How many reads a worker makes before it writes what it translated:
+/// enough for the kernel to merge the writes of one flow, few enough that
+/// the first packet does not wait long.
+const READS_PER_BATCH: usize = 64;
+
+/// The most packets written in one batch. Each output buffer may grow to
+/// hold the segments merged into it, and merging moves buffers around, so
+/// this bounds the memory of a worker (32 × 64 KiB at worst).
+const WRITES_PER_BATCH: usize = 32;
+
 /// Runs worker `index` on `dev` until [`Shared::stop`] is triggered; the
 /// batch in hand when it is still goes out.
+///
+/// The device is non-blocking: the worker reads until the queue is empty
+/// (or a batch is full), writes the batch, and only waits for the device
+/// (or the stop event) when a read finds nothing, so that under load it
+/// makes no system call besides the reads and the writes.
 pub(crate) fn run(index: usize, dev: SyncDevice, offload: bool, mtu: u16, shared: Arc<Shared>) {
     let offset = if offload { VIRTIO_NET_HDR_LEN } else { 0 };
-    let batch = if offload { IDEAL_BATCH_SIZE } else { 1 };
+    let segments = if offload { IDEAL_BATCH_SIZE } else { 1 };
     let packet_max = usize::from(mtu).max(1500) + 64;
     let mut original = vec![0u8; VIRTIO_NET_HDR_LEN + 65535];
-    let mut bufs = vec![vec![0u8; offset + packet_max]; batch];
-    let mut sizes = vec![0usize; batch];
+    let mut bufs = vec![vec![0u8; offset + packet_max]; segments];
+    let mut sizes = vec![0usize; segments];
     let mut scratch = vec![0u8; v6xlat::buffer_len(packet_max)];
     let mut out: Vec<Vec<u8>> = Vec::new();
     let mut gro = GROTable::default();
@@ -229,63 +251,76 @@ pub(crate) fn run(index: usize, dev: SyncDevice, offload: bool, mtu: u16, shared
     let mut read_error_logged = false;
 
     while !shared.stop.is_trigger() {
-        let n = match dev.recv_multiple_intr(
-            &mut original,
-            &mut bufs,
-            &mut sizes,
-            offset,
-            &shared.stop,
-        ) {
-            Ok(n) => n,
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::Interrupted | io::ErrorKind::WouldBlock
-                ) =>
-            {
-                continue;
-            }
-            Err(e) => {
-                // A malformed offload header, or the device going away.
-                add(&c.read_errors, 1);
-                if !read_error_logged {
-                    tracing::warn!("worker {index}: reading the TUN device: {e}");
-                    read_error_logged = true;
-                }
-                if dev.is_running().is_err() {
-                    break;
-                }
-                continue;
-            }
-        };
         let g = shared.generation.load(Ordering::Acquire);
         if g != generation {
             generation = g;
             x = shared.translator();
         }
         let mut nout = 0;
-        for i in 0..n {
-            let Some(packet) = bufs[i].get(offset..offset + sizes[i]) else {
-                continue;
-            };
-            let outcome = handle(&x, &shared, c, &mut log, packet, &mut scratch);
-            for p in outcome.packets(&scratch) {
-                if nout == out.len() {
-                    out.push(Vec::with_capacity(offset + packet_max));
+        let mut reads = 0;
+        let mut idle = false;
+        while reads < READS_PER_BATCH {
+            let n = match dev.recv_multiple(&mut original, &mut bufs, &mut sizes, offset) {
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    idle = reads == 0;
+                    break;
                 }
-                let b = &mut out[nout];
-                b.clear();
-                b.resize(offset, 0);
-                b.extend_from_slice(p);
-                nout += 1;
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    // A malformed offload header, or the device going away.
+                    add(&c.read_errors, 1);
+                    if !read_error_logged {
+                        tracing::warn!("worker {index}: reading the TUN device: {e}");
+                        read_error_logged = true;
+                    }
+                    // Do not spin on a device that keeps failing.
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                    break;
+                }
+            };
+            reads += 1;
+            for i in 0..n {
+                let Some(packet) = bufs[i].get(offset..offset + sizes[i]) else {
+                    continue;
+                };
+                let outcome = handle(&x, &shared, c, &mut log, packet, &mut scratch);
+                for p in outcome.packets(&scratch) {
+                    if nout == out.len() {
+                        // Room for the segments the kernel may merge into
+                        // this packet (tun-rs merges only within capacity).
+                        let room = if offload {
+                            2 * offset + 65535
+                        } else {
+                            packet_max
+                        };
+                        out.push(Vec::with_capacity(room));
+                    }
+                    let b = &mut out[nout];
+                    b.clear();
+                    b.resize(offset, 0);
+                    b.extend_from_slice(p);
+                    nout += 1;
+                    if nout == WRITES_PER_BATCH {
+                        send(&dev, &mut gro, &mut out, offset, c);
+                        nout = 0;
+                    }
+                }
             }
         }
-        if nout > 0
-            && dev
-                .send_multiple(&mut gro, &mut out[..nout], offset)
-                .is_err()
-        {
-            add(&c.write_errors, 1);
+        if nout > 0 {
+            send(&dev, &mut gro, &mut out[..nout], offset, c);
+        }
+        if idle {
+            match dev.wait_readable_intr(&shared.stop) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    add(&c.read_errors, 1);
+                    tracing::error!("worker {index}: waiting for the TUN device: {e}");
+                    break;
+                }
+            }
         }
     }
     tracing::debug!("worker {index} stopped");
