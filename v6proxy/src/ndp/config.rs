@@ -230,7 +230,10 @@ impl<'a> Parser<'a> {
 
     fn iface(&mut self, key: Token<'_>) -> Result<String, ConfigError> {
         let t = self.expect(key, "an interface name")?;
-        if t.text == "{" || t.text == "}" || t.text.len() > 15 || t.text.contains('/') {
+        if t.text == "{" || t.text == "}" {
+            return Err(self.error(key, "an interface name expected after it"));
+        }
+        if t.text.len() > 15 || t.text.contains('/') {
             return Err(self.error(t, "an interface name expected"));
         }
         Ok(t.text.to_string())
@@ -422,7 +425,10 @@ proxy eth0 {
         assert_eq!(c.route_ttl, DEFAULT_TTL);
         let p = &c.proxies[0];
         assert!(p.router && !p.autowire && !p.promiscuous);
-        assert_eq!((p.timeout, p.ttl, p.retries), (DEFAULT_TIMEOUT, DEFAULT_TTL, 3));
+        assert_eq!(
+            (p.timeout, p.ttl, p.retries),
+            (DEFAULT_TIMEOUT, DEFAULT_TTL, 3)
+        );
         assert_eq!(p.rules[0].kind, RuleKind::Static);
     }
 
@@ -430,11 +436,28 @@ proxy eth0 {
     fn errors_name_file_line_and_token() {
         let cases: &[(&str, usize, &str)] = &[
             ("proxy eth0 {\n  router maybe\n}\n", 2, "maybe"),
-            ("proxy eth0 {\n  rule 2001:db8::/129 { static }\n}\n", 2, "2001:db8::/129"),
-            ("proxy eth0 {\n  rule 2001:db8::/64 { iface }\n}\n", 2, "}"),
+            (
+                "proxy eth0 {\n  rule 2001:db8::/129 { static }\n}\n",
+                2,
+                "2001:db8::/129",
+            ),
+            (
+                "proxy eth0 {\n  rule 2001:db8::/64 { iface }\n}\n",
+                2,
+                "iface",
+            ),
+            (
+                "proxy eth0 {\n  rule 2001:db8::/64 {\n iface\n }\n}\n",
+                3,
+                "iface",
+            ),
             ("proxy eth0 {\n\n  colour blue\n}\n", 3, "colour"),
             ("route-ttl soon\n", 1, "soon"),
-            ("proxy eth0 {\n rule ::/0 {\n static\n auto\n }\n}\n", 4, "auto"),
+            (
+                "proxy eth0 {\n rule ::/0 {\n static\n auto\n }\n}\n",
+                4,
+                "auto",
+            ),
             ("proxy eth0 {\n", 1, "proxy"),
             ("proxy eth0 { }\nproxy eth0 { }\n", 2, "proxy"),
             ("timeout 5\n", 1, "timeout"),
@@ -443,8 +466,14 @@ proxy eth0 {
         for (text, line, token) in cases {
             let e = parse(text, "/etc/ndppd.conf").unwrap_err();
             assert_eq!((e.line, e.token.as_str()), (*line, *token), "{text:?}: {e}");
-            assert!(e.to_string().starts_with(&format!("/etc/ndppd.conf:{line}: ")));
+            assert!(
+                e.to_string()
+                    .starts_with(&format!("/etc/ndppd.conf:{line}: "))
+            );
         }
-        assert_eq!(parse("# nothing\n", "f").unwrap_err().reason, "no proxy block");
+        assert_eq!(
+            parse("# nothing\n", "f").unwrap_err().reason,
+            "no proxy block"
+        );
     }
 }

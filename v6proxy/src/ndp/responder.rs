@@ -924,7 +924,11 @@ mod tests {
         r.handle_timeout(t2 + Duration::from_secs(10));
         assert_eq!(r.sessions(), 0);
         assert_eq!(
-            r.handle_packet(t2 + Duration::from_secs(10), "up", &ns("2001:db8::1", target)),
+            r.handle_packet(
+                t2 + Duration::from_secs(10),
+                "up",
+                &ns("2001:db8::1", target)
+            ),
             Ok(Outcome::Asked)
         );
         assert_eq!(outputs(&mut r), [solicit_on_in(target)]);
@@ -989,8 +993,14 @@ mod tests {
         let mut sum = good.clone();
         sum[42] ^= 1;
         assert_eq!(r.handle_packet(now, "up", &sum), Err(Drop::Checksum));
-        assert_eq!(r.handle_packet(now, "up", &good[..39]), Err(Drop::Truncated));
-        assert_eq!(r.handle_packet(now, "up", &good[..60]), Err(Drop::Truncated));
+        assert_eq!(
+            r.handle_packet(now, "up", &good[..39]),
+            Err(Drop::Truncated)
+        );
+        assert_eq!(
+            r.handle_packet(now, "up", &good[..60]),
+            Err(Drop::Truncated)
+        );
         let mut v4 = good.clone();
         v4[0] = 0x45;
         assert_eq!(r.handle_packet(now, "up", &v4), Err(Drop::NotIpv6));

@@ -6,6 +6,9 @@
 //! - `relay`: IPv4 clients reach web services on IPv6-only machines by
 //!   server name (TLS SNI or HTTP `Host`), without the host holding their
 //!   certificates, in place of an Apache reverse proxy or sniproxy.
+//! - `ndp`: one /64 reaches machines behind a second link, answering
+//!   Neighbor Solicitations for them, in place of ndppd (or, with
+//!   `--kernel`, of `ip -6 neigh add proxy` scripts).
 //!
 //! Arguments and logging here; each subcommand in its own module. Exit
 //! status: 0 after a clean shutdown or a good `--check`, 1 when the
@@ -16,6 +19,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod ndp;
 mod relay;
 
 /// Reaching the IPv6-only machines of an IPv6-first host.
@@ -35,6 +39,9 @@ enum Command {
     /// Relay IPv4 clients to IPv6-only web services by TLS server name or
     /// HTTP Host.
     Relay(relay::RelayArgs),
+    /// Answer Neighbor Solicitations for addresses behind another link
+    /// (NDP proxy), reading ndppd.conf.
+    Ndp(ndp::NdpArgs),
 }
 
 fn main() -> ExitCode {
@@ -51,5 +58,6 @@ fn main() -> ExitCode {
         .init();
     match args.command {
         Command::Relay(a) => relay::main(a),
+        Command::Ndp(a) => ndp::main(a),
     }
 }

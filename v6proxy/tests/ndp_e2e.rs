@@ -1,0 +1,264 @@
+//! End-to-end: `v6proxyd ndp` on the middle machine of the reverse-proxy
+//! VM guide's layout, in three network namespaces on two links:
+//!
+//! ```text
+//! router (2001:db8::1/64) --eth0/ext0-- middle (2001:db8::2/64) --int0/eth0-- internal (2001:db8::100)
+//! ```
+//!
+//! The internal machine's default route is via the middle machine
+//! (fe80::1 on its link). Only the middle machine can make the router reach
+//! it: by answering the router's Neighbor Solicitations. These need root;
+//! without it they say they were skipped (and fail under CI).
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use v6kit_testkit::{Netns, Process, root_or_skip, veth, wait_until};
+
+const WAIT: Duration = Duration::from_secs(10);
+const TOOLS: &[&str] = &["ip", "ping", "sysctl"];
+
+/// A configuration file for one test, removed on drop.
+struct TempFile(PathBuf);
+
+impl TempFile {
+    fn new(text: &str) -> Self {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "v6proxy-ndp-{}-{}.conf",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::write(&path, text).unwrap();
+        TempFile(path)
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// The three machines and their links; everything goes with the
+/// namespaces when this is dropped, also when a test fails.
+struct Lab {
+    router: Netns,
+    middle: Netns,
+    internal: Netns,
+}
+
+impl Lab {
+    fn new() -> Lab {
+        let router = Netns::new("ndp-router");
+        let middle = Netns::new("ndp-middle");
+        let internal = Netns::new("ndp-internal");
+        // No duplicate address detection: nothing here is duplicated, and
+        // it would cost each address a second.
+        for ns in [&router, &middle, &internal] {
+            ns.sysctl("net.ipv6.conf.all.accept_dad=0");
+            ns.sysctl("net.ipv6.conf.default.accept_dad=0");
+        }
+        middle.sysctl("net.ipv6.conf.all.forwarding=1");
+        veth(&router, "eth0", &middle, "ext0");
+        veth(&middle, "int0", &internal, "eth0");
+        router.ip(&["addr", "add", "2001:db8::1/64", "dev", "eth0", "nodad"]);
+        middle.ip(&["addr", "add", "2001:db8::2/64", "dev", "ext0", "nodad"]);
+        middle.ip(&["addr", "add", "fe80::1/64", "dev", "int0", "nodad"]);
+        internal.ip(&["addr", "add", "2001:db8::100/128", "dev", "eth0", "nodad"]);
+        internal.ip(&["route", "add", "default", "via", "fe80::1", "dev", "eth0"]);
+        Lab {
+            router,
+            middle,
+            internal,
+        }
+    }
+
+    fn ping(from: &Netns, to: &str) -> bool {
+        from.output("ping", &["-6", "-c", "1", "-W", "1", to])
+            .status
+            .success()
+    }
+
+    /// Whether the router and the internal machine reach each other, both
+    /// ways.
+    fn both_ways(&self) -> bool {
+        Self::ping(&self.internal, "2001:db8::1") && Self::ping(&self.router, "2001:db8::100")
+    }
+
+    /// Whether the router's solicitation for `target` is answered with the
+    /// middle machine's link-layer address: the router's own neighbor
+    /// cache tells, after a ping (answered or not) made it ask.
+    fn answered(&self, target: &str) -> bool {
+        let _ = self
+            .router
+            .output("ip", &["-6", "neigh", "del", target, "dev", "eth0"]);
+        let _ = Self::ping(&self.router, target);
+        let mac = self.middle.run("cat", &["/sys/class/net/ext0/address"]);
+        self.router
+            .ip(&["-6", "neigh", "show", target, "dev", "eth0"])
+            .contains(mac.trim())
+    }
+
+    fn v6proxyd(&self, args: &[&str]) -> Process {
+        let mut cmd = self.middle.command(env!("CARGO_BIN_EXE_v6proxyd"));
+        cmd.args(["-d", "ndp"])
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        self.middle.spawn(&mut cmd)
+    }
+
+    fn middle_routes(&self) -> String {
+        self.middle.ip(&["-6", "route", "show", "2001:db8::100"])
+    }
+}
+
+fn stop(mut daemon: Process) {
+    daemon.signal("TERM");
+    let status = daemon.wait_timeout(WAIT).expect("v6proxyd did not stop");
+    assert!(status.success(), "v6proxyd exited with {status}");
+}
+
+#[test]
+fn iface_rule_joins_the_two_links_and_answers_only_for_present_addresses() {
+    if !root_or_skip(
+        "iface_rule_joins_the_two_links_and_answers_only_for_present_addresses",
+        TOOLS,
+    ) {
+        return;
+    }
+    let lab = Lab::new();
+    // Without the proxy, neither way works: the router's solicitations
+    // for 2001:db8::100 go unanswered.
+    assert!(!Lab::ping(&lab.router, "2001:db8::100"));
+    assert!(!Lab::ping(&lab.internal, "2001:db8::1"));
+
+    let conf = TempFile::new(
+        "proxy ext0 {\n    router no\n    timeout 300\n    ttl 30000\n    autowire yes\n    rule 2001:db8::/64 {\n        iface int0\n    }\n}\n",
+    );
+    let path = conf.0.to_str().unwrap();
+    let check = lab.middle.output(
+        env!("CARGO_BIN_EXE_v6proxyd"),
+        &["ndp", "--check", "-c", path],
+    );
+    assert!(check.status.success(), "{check:?}");
+    let daemon = lab.v6proxyd(&["--config", path]);
+
+    assert!(
+        wait_until(WAIT, || lab.both_ways()),
+        "router and internal machine do not reach each other through v6proxyd ndp"
+    );
+    // autowire added the host route to the internal link.
+    assert!(
+        lab.middle_routes().contains("dev int0"),
+        "{}",
+        lab.middle_routes()
+    );
+    // Answered for the address that exists behind the internal link, not
+    // for one that does not.
+    assert!(lab.answered("2001:db8::100"));
+    assert!(!lab.answered("2001:db8::200"));
+    // SIGHUP reloads; it still answers afterwards.
+    daemon.signal("HUP");
+    assert!(wait_until(WAIT, || lab.answered("2001:db8::100")));
+
+    // SIGTERM removes the route it added.
+    stop(daemon);
+    assert!(
+        !lab.middle_routes().contains("dev int0"),
+        "{}",
+        lab.middle_routes()
+    );
+}
+
+#[test]
+fn static_rule_answers_for_the_whole_prefix() {
+    if !root_or_skip("static_rule_answers_for_the_whole_prefix", TOOLS) {
+        return;
+    }
+    let lab = Lab::new();
+    // A static rule does not wire routes: the operator routes the
+    // internal machine's address.
+    lab.middle
+        .ip(&["route", "add", "2001:db8::100/128", "dev", "int0"]);
+    assert!(!Lab::ping(&lab.router, "2001:db8::100"));
+    let conf = TempFile::new("proxy ext0 {\n    rule 2001:db8::/64 {\n        static\n    }\n}\n");
+    let daemon = lab.v6proxyd(&["--config", conf.0.to_str().unwrap()]);
+    assert!(wait_until(WAIT, || lab.both_ways()));
+    // Every address of the prefix is answered for, present or not.
+    assert!(lab.answered("2001:db8::200"));
+    // Not the middle machine's own: the kernel answers those.
+    stop(daemon);
+}
+
+#[test]
+fn kernel_mode_programs_proxy_entries_and_removes_them() {
+    if !root_or_skip("kernel_mode_programs_proxy_entries_and_removes_them", TOOLS) {
+        return;
+    }
+    let lab = Lab::new();
+    assert!(!Lab::ping(&lab.router, "2001:db8::100"));
+    assert!(!Lab::ping(&lab.internal, "2001:db8::1"));
+    let daemon = lab.v6proxyd(&[
+        "--kernel",
+        "--proxy",
+        "ext0",
+        "--internal",
+        "int0",
+        "--address",
+        "2001:db8::100",
+    ]);
+    assert!(
+        wait_until(WAIT, || lab.both_ways()),
+        "router and internal machine do not reach each other through the kernel's proxy"
+    );
+    let proxies = lab.middle.ip(&["-6", "neigh", "show", "proxy"]);
+    assert!(proxies.contains("2001:db8::100 dev ext0"), "{proxies}");
+    assert!(lab.middle_routes().contains("dev int0"));
+    assert!(!lab.answered("2001:db8::200"));
+    stop(daemon);
+    let proxies = lab.middle.ip(&["-6", "neigh", "show", "proxy"]);
+    assert!(!proxies.contains("2001:db8::100"), "{proxies}");
+    assert!(!lab.middle_routes().contains("dev int0"));
+    let proxy_ndp = lab
+        .middle
+        .run("sysctl", &["-n", "net.ipv6.conf.ext0.proxy_ndp"]);
+    assert_eq!(proxy_ndp.trim(), "0");
+}
+
+#[test]
+fn bad_configuration_and_arguments_are_reported_before_anything_starts() {
+    let conf = TempFile::new("proxy ext0 {\n    rule 2001:db8::/64 {\n        iface\n    }\n}\n");
+    let out = Command::new(env!("CARGO_BIN_EXE_v6proxyd"))
+        .args(["ndp", "--check", "-c", conf.0.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("{}:3: \"iface\"", conf.0.display())),
+        "{err}"
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_v6proxyd"))
+        .args([
+            "ndp",
+            "--kernel",
+            "--proxy",
+            "ext0",
+            "--address",
+            "2001:db8::zz",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--address"));
+    let out = Command::new(env!("CARGO_BIN_EXE_v6proxyd"))
+        .args(["ndp", "--frobnicate"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--frobnicate"));
+}
