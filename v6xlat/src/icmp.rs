@@ -590,7 +590,9 @@ pub(crate) fn error_v4<M>(
     let Ok(orig) = Ipv4Packet::new_lax(original) else {
         return Outcome::Dropped(reason);
     };
-    if !v4_unicast(orig.src()) {
+    // RFC 1812 section 4.3.2.7: not about a datagram from or to a
+    // broadcast or multicast address.
+    if !v4_unicast(orig.src()) || !v4_unicast(orig.dst()) {
         return Outcome::Dropped(reason);
     }
     const START: usize = crate::ipv4::HEADER_LEN + HEADER_LEN;
@@ -637,8 +639,14 @@ pub(crate) fn error_v6<M>(
         return Outcome::Dropped(reason);
     };
     let dst = orig.src();
-    // RFC 4443 section 2.4 (e): not to a multicast or unspecified source.
-    if dst.is_unspecified() || dst.is_multicast() {
+    // RFC 4443 section 2.4 (e): not to a multicast or unspecified source,
+    // and not about a packet sent to a multicast group (an MLD report with
+    // hop limit 1, say), except Packet Too Big and Parameter Problem code 2.
+    let allowed_to_group = ty == 2 || (ty == 4 && code == 2);
+    if dst.is_unspecified()
+        || dst.is_multicast()
+        || (orig.dst().is_multicast() && !allowed_to_group)
+    {
         return Outcome::Dropped(reason);
     }
     const START: usize = ipv6::HEADER_LEN + HEADER_LEN;

@@ -208,4 +208,29 @@ mod tests {
         assert!(matches!(o, Outcome::Icmp { len: 56, .. }), "{o:?}");
         assert_eq!((out[20], out[21]), (3, 13));
     }
+
+    /// RFC 4443 section 2.4 (e.3) and RFC 1812 section 4.3.2.7: no error
+    /// about a packet sent to a group, such as an MLD report with hop
+    /// limit 1 that the kernel routes into the TUN device.
+    #[test]
+    fn no_errors_about_multicast_packets() {
+        let t = translator();
+        let mut out = vec![0u8; buffer_len(48)];
+        let mut mld = v6_packet(58, 143);
+        mld[7] = 1; // hop limit 1
+        mld[8..24].copy_from_slice(&"fe80::1".parse::<Ipv6Addr>().unwrap().octets());
+        mld[24..40].copy_from_slice(&"ff02::16".parse::<Ipv6Addr>().unwrap().octets());
+        assert_eq!(
+            t.translate(&mld, &mut out),
+            Outcome::Dropped(DropReason::HopLimitExceeded)
+        );
+        let mut v4 = vec![
+            0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17, 0, 0, 198, 51, 100, 2, 224, 0, 0, 9,
+        ];
+        v4.extend_from_slice(&[0; 8]);
+        assert_eq!(
+            t.refuse(&v4, &mut out, DropReason::PoolExhausted),
+            Outcome::Dropped(DropReason::PoolExhausted)
+        );
+    }
 }
