@@ -15,6 +15,9 @@
 # and the backend share). v6proxyd runs twice: with splice(2) (its default)
 # and with --no-splice (copying through a buffer).
 #
+# The relay's CPU time per request (and per GB) is reported beside each
+# figure: other load on the machine disturbs it less.
+#
 # Pass: v6proxyd (splice) has at least HAProxy's requests per second in both
 # wrk runs and its bulk transfer rate (within 3%, the noise between rounds
 # on this shared machine), and a 99th-percentile latency no worse (within
@@ -168,49 +171,73 @@ stop_relay() {
     while [[ -n $(ip netns exec "$H" ss -Hltn "sport = :443") ]]; do sleep 0.1; done
 }
 
-# wrk's figures: requests/s, transfer in MB/s, 99th percentile in ms.
+# The CPU time the relay has used, in clock ticks (user + system).
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$RELAY_PID/stat"; }
+TICK=$(getconf CLK_TCK)
+
+# wrk's figures: requests/s, 99th percentile in ms, and the relay's CPU
+# time per request in microseconds (which other load on the machine
+# disturbs less than requests per second).
 wrk_run() { # extra wrk args...
-    local out
+    local out before after
+    before=$(cpu_ticks)
     out=$(ip netns exec "$C" wrk -t 1 -c "$CONNS" -d "${SECONDS_PER_RUN}s" --latency "$@" "https://$NAME/")
-    local rps p99
+    after=$(cpu_ticks)
+    local rps p99 reqs
     rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+    reqs=$(awk '/requests in/ {print $1}' <<<"$out")
     p99=$(awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub("us","",v); v/=1000} else if (v ~ /ms$/) {sub("ms","",v)} else if (v ~ /s$/) {sub("s","",v); v*=1000}; print v}' <<<"$out")
-    echo "$rps $p99"
+    echo "$rps $p99 $(awk -v t=$((after - before)) -v n="$reqs" -v hz="$TICK" 'BEGIN {printf "%.1f", t / hz * 1e6 / n}')"
 }
+# MB/s of one 1 GiB download, and the relay's CPU seconds per GB.
 bulk_run() {
-    ip netns exec "$C" curl -s --cacert "$WORK/cert.pem" -o /dev/null -w '%{speed_download}\n' "https://$NAME/bulk" |
-        awk '{printf "%.1f\n", $1 / 1e6}'
+    local before after speed
+    before=$(cpu_ticks)
+    speed=$(ip netns exec "$C" curl -s --cacert "$WORK/cert.pem" -o /dev/null -w '%{speed_download}' "https://$NAME/bulk")
+    after=$(cpu_ticks)
+    awk -v s="$speed" -v t=$((after - before)) -v hz="$TICK" 'BEGIN {printf "%.1f %.2f\n", s / 1e6, t / hz / 1.073741824}'
 }
 
-declare -A KA_RPS KA_P99 CL_RPS CL_P99 BULK
+declare -A KA_RPS KA_P99 KA_CPU CL_RPS CL_P99 CL_CPU BULK BULK_CPU
 RELAYS=(haproxy v6proxyd v6proxyd-copy)
-for r in "${RELAYS[@]}"; do KA_RPS[$r]=0; CL_RPS[$r]=0; BULK[$r]=0; KA_P99[$r]=inf; CL_P99[$r]=inf; done
+for r in "${RELAYS[@]}"; do
+    KA_RPS[$r]=0; CL_RPS[$r]=0; BULK[$r]=0
+    KA_P99[$r]=inf; CL_P99[$r]=inf; KA_CPU[$r]=inf; CL_CPU[$r]=inf; BULK_CPU[$r]=inf
+done
 better() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 > b + 0) }'; }
 lower() { [[ $2 == inf ]] || awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 < b + 0) }'; }
 
 for round in $(seq "$ROUNDS"); do
-    for r in "${RELAYS[@]}"; do
+    # Alternate the order, so that neither relay always runs first.
+    order=("${RELAYS[@]}")
+    ((round % 2)) || order=(v6proxyd-copy v6proxyd haproxy)
+    for r in "${order[@]}"; do
         start_relay "$r"
-        read -r rps p99 < <(wrk_run)
-        echo "round $round $r keep-alive: $rps req/s, p99 $p99 ms"
+        read -r rps p99 cpu < <(wrk_run)
+        echo "round $round $r keep-alive: $rps req/s, p99 $p99 ms, $cpu us CPU/request"
         better "$rps" "${KA_RPS[$r]}" && KA_RPS[$r]=$rps
         lower "$p99" "${KA_P99[$r]}" && KA_P99[$r]=$p99
-        read -r rps p99 < <(wrk_run -H "Connection: close")
-        echo "round $round $r close:      $rps req/s, p99 $p99 ms"
+        lower "$cpu" "${KA_CPU[$r]}" && KA_CPU[$r]=$cpu
+        read -r rps p99 cpu < <(wrk_run -H "Connection: close")
+        echo "round $round $r close:      $rps req/s, p99 $p99 ms, $cpu us CPU/request"
         better "$rps" "${CL_RPS[$r]}" && CL_RPS[$r]=$rps
         lower "$p99" "${CL_P99[$r]}" && CL_P99[$r]=$p99
-        mbs=$(bulk_run)
-        echo "round $round $r bulk:       $mbs MB/s"
+        lower "$cpu" "${CL_CPU[$r]}" && CL_CPU[$r]=$cpu
+        read -r mbs cpu < <(bulk_run)
+        echo "round $round $r bulk:       $mbs MB/s, $cpu CPU s/GB"
         better "$mbs" "${BULK[$r]}" && BULK[$r]=$mbs
+        lower "$cpu" "${BULK_CPU[$r]}" && BULK_CPU[$r]=$cpu
         stop_relay
     done
 done
 
 echo
-echo "| relay | keep-alive req/s | keep-alive p99 | new connection req/s | new connection p99 | bulk MB/s |"
-echo "| --- | --- | --- | --- | --- | --- |"
+echo "Best of $ROUNDS rounds each (CPU: the relay's user + system time)."
+echo
+echo "| relay | keep-alive req/s | p99 | CPU/req | new connection req/s | p99 | CPU/req | bulk MB/s | CPU s/GB |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 for r in "${RELAYS[@]}"; do
-    echo "| $r | ${KA_RPS[$r]} | ${KA_P99[$r]} ms | ${CL_RPS[$r]} | ${CL_P99[$r]} ms | ${BULK[$r]} |"
+    echo "| $r | ${KA_RPS[$r]} | ${KA_P99[$r]} ms | ${KA_CPU[$r]} us | ${CL_RPS[$r]} | ${CL_P99[$r]} ms | ${CL_CPU[$r]} us | ${BULK[$r]} | ${BULK_CPU[$r]} |"
 done
 
 ok=1

@@ -16,13 +16,13 @@ async fn pair() -> (TcpStream, TcpStream) {
 }
 
 async fn both_ways(splice: bool) {
-    let (mut client, client_side) = pair().await;
-    let (mut backend, backend_side) = pair().await;
+    let (mut client, mut client_side) = pair().await;
+    let (mut backend, mut backend_side) = pair().await;
     let progress = Progress::default();
     let big: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
     let run = relay(
-        &client_side,
-        &backend_side,
+        &mut client_side,
+        &mut backend_side,
         Duration::from_secs(5),
         splice,
         &progress,
@@ -69,13 +69,13 @@ async fn copying_relays_both_ways_and_half_closes() {
 
 #[tokio::test]
 async fn nothing_moving_ends_the_relay_after_the_idle_timeout() {
-    let (mut client, client_side) = pair().await;
-    let (_backend, backend_side) = pair().await;
+    let (mut client, mut client_side) = pair().await;
+    let (_backend, mut backend_side) = pair().await;
     let progress = Progress::default();
     let start = Instant::now();
     let run = relay(
-        &client_side,
-        &backend_side,
+        &mut client_side,
+        &mut backend_side,
         Duration::from_millis(300),
         true,
         &progress,

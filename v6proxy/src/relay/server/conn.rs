@@ -166,8 +166,8 @@ async fn serve(
 
     // 5. Both ways until the end.
     match pump::relay(
-        &client,
-        &backend,
+        &mut client,
+        &mut backend,
         config.timeouts.idle,
         config.splice,
         progress,

@@ -15,8 +15,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use nix::fcntl::{FcntlArg, OFlag, SpliceFFlags, fcntl, splice};
-use tokio::io::Interest;
+use tokio::io::{AsyncReadExt, AsyncWriteExt, Interest};
 use tokio::net::TcpStream;
+use tokio::net::tcp::{ReadHalf, WriteHalf};
 use tokio::time::Instant;
 
 /// How much one splice moves at most: the size asked for the pipe.
@@ -48,21 +49,30 @@ pub enum End {
     Idle,
 }
 
-/// Relays between `client` and `backend` until the end; `splice` chooses
-/// the zero-copy path.
+/// Relays between `client` and `backend` until the end; `splice` allows
+/// the zero-copy path for bulk transfers.
 pub async fn relay(
-    client: &TcpStream,
-    backend: &TcpStream,
+    client: &mut TcpStream,
+    backend: &mut TcpStream,
     idle: Duration,
     splice: bool,
     progress: &Progress,
 ) -> End {
     let start = Instant::now();
+    let (client_in, client_out) = client.split();
+    let (backend_in, backend_out) = backend.split();
     let both = async {
-        let up = one_way(client, backend, splice, &progress.up, &progress.last, start);
+        let up = one_way(
+            client_in,
+            backend_out,
+            splice,
+            &progress.up,
+            &progress.last,
+            start,
+        );
         let down = one_way(
-            backend,
-            client,
+            backend_in,
+            client_out,
             splice,
             &progress.down,
             &progress.last,
@@ -92,9 +102,13 @@ pub async fn relay(
 
 /// Moves bytes from `from` to `to` until `from` ends, then shuts down the
 /// sending half of `to`.
+///
+/// Copying goes through tokio's `AsyncRead`/`AsyncWrite`, which take a
+/// short read as proof that the socket is drained and so save the read
+/// that would only say "would block".
 async fn one_way(
-    from: &TcpStream,
-    to: &TcpStream,
+    mut from: ReadHalf<'_>,
+    mut to: WriteHalf<'_>,
     use_splice: bool,
     count: &AtomicU64,
     last: &AtomicU64,
@@ -110,38 +124,30 @@ async fn one_way(
     // splices (as HAProxy's "splice-auto" does).
     let mut buf = vec![0u8; COPY_BUF];
     let mut pipe = None;
-    loop {
-        if pipe.is_none() {
-            from.readable().await?;
-            let n = match from.try_read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                Err(e) => return Err(e),
-            };
-            let mut sent = 0;
-            while sent < n {
-                to.writable().await?;
-                match to.try_write(&buf[sent..n]) {
-                    Ok(k) => sent += k,
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                    Err(e) => return Err(e),
-                }
-            }
-            moved(n);
-            if n == buf.len() && buf.len() < BULK_BUF {
-                pipe = if use_splice { Pipe::new().ok() } else { None };
-                buf = if pipe.is_some() {
-                    Vec::new()
-                } else {
-                    vec![0u8; BULK_BUF]
-                };
-            }
-            continue;
+    while pipe.is_none() {
+        let n = from.read(&mut buf).await?;
+        if n == 0 {
+            to.shutdown().await?;
+            return Ok(());
         }
-        let Some(pipe) = &pipe else { continue };
-        from.readable().await?;
-        let n = match from.try_io(Interest::READABLE, || pipe.fill(from)) {
+        to.write_all(&buf[..n]).await?;
+        moved(n);
+        if n == buf.len() && buf.len() < BULK_BUF {
+            pipe = if use_splice { Pipe::new().ok() } else { None };
+            buf = if pipe.is_some() {
+                Vec::new()
+            } else {
+                vec![0u8; BULK_BUF]
+            };
+        }
+    }
+    let Some(pipe) = pipe else {
+        return Ok(());
+    };
+    let (src, dst): (&TcpStream, &TcpStream) = (from.as_ref(), to.as_ref());
+    loop {
+        src.readable().await?;
+        let n = match src.try_io(Interest::READABLE, || pipe.fill(src)) {
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
@@ -149,8 +155,8 @@ async fn one_way(
         };
         let mut left = n;
         while left > 0 {
-            to.writable().await?;
-            match to.try_io(Interest::WRITABLE, || pipe.drain(to, left)) {
+            dst.writable().await?;
+            match dst.try_io(Interest::WRITABLE, || pipe.drain(dst, left)) {
                 Ok(k) => left -= k,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                 Err(e) => return Err(e),
@@ -159,8 +165,7 @@ async fn one_way(
         moved(n);
     }
     // Relay the end of the stream as a half-close.
-    let _ = socket2::SockRef::from(to).shutdown(std::net::Shutdown::Write);
-    Ok(())
+    to.shutdown().await
 }
 
 /// A pipe for splice(2): bytes go socket → pipe → socket inside the kernel.
