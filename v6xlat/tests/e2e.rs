@@ -80,6 +80,11 @@ impl Lab {
     /// Builds the topology for `prefix` and starts the servers; the daemon
     /// is not started yet.
     fn new(test: &str, prefix: &str) -> Lab {
+        Lab::with_pool(test, prefix, "198.51.100.0/24")
+    }
+
+    /// [`Lab::new`] with another dynamic pool (inside 198.51.100.0/24).
+    fn with_pool(test: &str, prefix: &str, pool: &str) -> Lab {
         let dir = TempDir::new(test);
         let (h6, x, s4) = (Netns::new("h6"), Netns::new("xlat"), Netns::new("s4"));
         veth(&h6, "eth0", &x, "v6");
@@ -118,7 +123,7 @@ impl Lab {
                  ipv4-addr 198.51.100.1\n\
                  ipv6-addr 2001:db8:ffff::1\n\
                  prefix {prefix}\n\
-                 dynamic-pool 198.51.100.0/24\n\
+                 dynamic-pool {pool}\n\
                  data-dir {}\n\
                  map 198.51.100.10 2001:db8:1::10\n",
                 dir.0.join("data").display()
@@ -552,6 +557,68 @@ fn pool_address_survives_a_restart() {
     );
     assert!(ping_ok(&lab.h6, &[server]));
     assert_eq!(lab.lease_of("2001:db8:1::2"), Some(before));
+    lab.stop();
+
+    // --rmtun removes the device, as Tayga's does; a second one says so.
+    let out = lab.xlatd(&["--rmtun"]).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        !lab.x
+            .output("ip", &["link", "show", "nat64"])
+            .status
+            .success()
+    );
+    let out = lab.xlatd(&["--rmtun"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+}
+
+#[test]
+fn an_exhausted_pool_answers_unreachable_and_logs_once() {
+    if !root_or_skip("an_exhausted_pool_answers_unreachable_and_logs_once", TOOLS) {
+        return;
+    }
+    // A /30 holds 198.51.100.1 and .2; .1 is the translator's own address.
+    let mut lab = Lab::with_pool("exhaust", WKP, "198.51.100.0/30");
+    lab.h6.ip(&[
+        "addr",
+        "add",
+        "2001:db8:1::3/64",
+        "dev",
+        "eth0",
+        "nodad",
+        "preferred_lft",
+        "0",
+    ]);
+    lab.start();
+    let server = "64:ff9b::192.88.99.1";
+    assert!(ping_ok(&lab.h6, &[server]));
+    assert!(wait_until(Duration::from_secs(3), || lab
+        .lease_of("2001:db8:1::2")
+        .as_deref()
+        == Some("198.51.100.2")));
+    for _ in 0..3 {
+        let out = ping(
+            &lab.h6,
+            &["-c", "1", "-W", "1", "-I", "2001:db8:1::3", server],
+        );
+        // Code 5, "source address failed ingress/egress policy" (RFC 4443),
+        // which this ping names only by number.
+        assert!(
+            out.contains("From 2001:db8:ffff::1")
+                && out.contains("Destination unreachable")
+                && (out.contains("code 5") || out.contains("ingress/egress policy")),
+            "{out}"
+        );
+    }
+    assert!(lab.counter("v6xlatd_icmp_errors_sent_total{reason=\"pool_exhausted\"}") >= 3);
+    assert_eq!(
+        lab.log().matches("dynamic pool is exhausted").count(),
+        1,
+        "{}",
+        lab.log()
+    );
+    // The host that has a lease is still served.
+    assert!(ping_ok(&lab.h6, &[server]));
     lab.stop();
 }
 
