@@ -18,7 +18,21 @@ use std::time::Duration;
 use v6kit_testkit::{Netns, Process, root_or_skip, veth, wait_until};
 
 const WAIT: Duration = Duration::from_secs(10);
-const TOOLS: &[&str] = &["ip", "ping", "sysctl"];
+const TOOLS: &[&str] = &["ip", "ping", "sysctl", "curl"];
+
+/// The `iface` rule of the guide, in the syntax both v6proxyd and ndppd
+/// read.
+const IFACE_CONF: &str = "\
+proxy ext0 {
+    router no
+    timeout 300
+    ttl 30000
+    autowire yes
+    rule 2001:db8::/64 {
+        iface int0
+    }
+}
+";
 
 /// A configuration file for one test, removed on drop.
 struct TempFile(PathBuf);
@@ -136,16 +150,14 @@ fn iface_rule_joins_the_two_links_and_answers_only_for_present_addresses() {
     assert!(!Lab::ping(&lab.router, "2001:db8::100"));
     assert!(!Lab::ping(&lab.internal, "2001:db8::1"));
 
-    let conf = TempFile::new(
-        "proxy ext0 {\n    router no\n    timeout 300\n    ttl 30000\n    autowire yes\n    rule 2001:db8::/64 {\n        iface int0\n    }\n}\n",
-    );
+    let conf = TempFile::new(IFACE_CONF);
     let path = conf.0.to_str().unwrap();
     let check = lab.middle.output(
         env!("CARGO_BIN_EXE_v6proxyd"),
         &["ndp", "--check", "-c", path],
     );
     assert!(check.status.success(), "{check:?}");
-    let daemon = lab.v6proxyd(&["--config", path]);
+    let daemon = lab.v6proxyd(&["--config", path, "--metrics", "[::1]:9187"]);
 
     assert!(
         wait_until(WAIT, || lab.both_ways()),
@@ -161,6 +173,21 @@ fn iface_rule_joins_the_two_links_and_answers_only_for_present_addresses() {
     // for one that does not.
     assert!(lab.answered("2001:db8::100"));
     assert!(!lab.answered("2001:db8::200"));
+    // The counters say what happened.
+    let metrics = lab.middle.output(
+        "curl",
+        &["-sS", "--max-time", "5", "http://[::1]:9187/metrics"],
+    );
+    let metrics = String::from_utf8_lossy(&metrics.stdout);
+    for line in [
+        "v6proxyd_ndp_sent_total{interface=\"ext0\",type=\"na\"}",
+        "v6proxyd_ndp_sent_total{interface=\"int0\",type=\"ns\"}",
+        "v6proxyd_ndp_packets_total{interface=\"int0\",outcome=\"learned\"}",
+        "v6proxyd_ndp_routes_total{action=\"added\"} 1",
+    ] {
+        assert!(metrics.contains(line), "{line} not in {metrics}");
+    }
+
     // SIGHUP reloads; it still answers afterwards.
     daemon.signal("HUP");
     assert!(wait_until(WAIT, || lab.answered("2001:db8::100")));
@@ -192,6 +219,54 @@ fn static_rule_answers_for_the_whole_prefix() {
     assert!(lab.answered("2001:db8::200"));
     // Not the middle machine's own: the kernel answers those.
     stop(daemon);
+}
+
+#[test]
+fn auto_rule_asks_where_the_routing_table_points() {
+    if !root_or_skip("auto_rule_asks_where_the_routing_table_points", TOOLS) {
+        return;
+    }
+    let lab = Lab::new();
+    // The operator routes the internal machine's address; the proxy
+    // follows the routing table.
+    lab.middle
+        .ip(&["route", "add", "2001:db8::100/128", "dev", "int0"]);
+    assert!(!Lab::ping(&lab.router, "2001:db8::100"));
+    let conf = TempFile::new(
+        "route-ttl 200\nproxy ext0 {\n    timeout 300\n    rule 2001:db8::/64 {\n        auto\n    }\n}\n",
+    );
+    let daemon = lab.v6proxyd(&["--config", conf.0.to_str().unwrap()]);
+    assert!(wait_until(WAIT, || lab.both_ways()));
+    // 2001:db8::200 is routed back out of the upstream link: not answered.
+    assert!(!lab.answered("2001:db8::200"));
+    stop(daemon);
+}
+
+#[test]
+fn ndppd_reads_the_same_file_and_behaves_the_same() {
+    // The drop-in claim, checked against Debian's ndppd: the file that
+    // v6proxyd ndp reads above, run by ndppd, joins the same links and
+    // answers for the same addresses.
+    if !root_or_skip(
+        "ndppd_reads_the_same_file_and_behaves_the_same",
+        &["ip", "ping", "sysctl", "ndppd"],
+    ) {
+        return;
+    }
+    let lab = Lab::new();
+    // Debian's ndppd 0.2.5 accepts `autowire` but adds no route: its users
+    // add the host route by hand, as here.
+    lab.middle
+        .ip(&["route", "add", "2001:db8::100/128", "dev", "int0"]);
+    let conf = TempFile::new(IFACE_CONF);
+    let mut cmd = lab.middle.command("ndppd");
+    cmd.args(["-c", conf.0.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let _ndppd = lab.middle.spawn(&mut cmd);
+    assert!(wait_until(WAIT, || lab.both_ways()));
+    assert!(lab.answered("2001:db8::100"));
+    assert!(!lab.answered("2001:db8::200"));
 }
 
 #[test]

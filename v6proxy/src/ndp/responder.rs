@@ -287,14 +287,24 @@ impl Responder {
         &self.config
     }
 
-    /// Every interface the configuration names: the proxied ones and the
-    /// internal ones of `iface` rules.
+    /// Every interface the responder may receive on or send from: the
+    /// proxied ones, the internal ones of `iface` rules, and those that
+    /// routes overlapping an `auto` rule's prefix leave by (as the routing
+    /// table was last [set](Self::set_routes)).
     pub fn interfaces(&self) -> Vec<String> {
         let mut names: Vec<String> = Vec::new();
         for p in &self.config.proxies {
-            let rule_ifaces = p.rules.iter().filter_map(|r| match &r.kind {
-                RuleKind::Iface(i) => Some(i),
-                _ => None,
+            let rule_ifaces = p.rules.iter().flat_map(|r| match &r.kind {
+                RuleKind::Iface(i) => vec![i],
+                RuleKind::Auto => self
+                    .routes
+                    .iter()
+                    .filter(|route| {
+                        route.prefix.contains(&r.prefix) || r.prefix.contains(&route.prefix)
+                    })
+                    .map(|route| &route.iface)
+                    .collect(),
+                RuleKind::Static => vec![],
             });
             for name in core::iter::once(&p.iface).chain(rule_ifaces) {
                 if !names.contains(name) {
@@ -956,6 +966,7 @@ mod tests {
                 via: Some(a("fe80::5")),
             },
         ]);
+        assert_eq!(r.interfaces(), ["up", "in"]);
         // The /48 points back out: no.
         assert_eq!(
             r.handle_packet(t0, "up", &ns("2001:db8::1", "2001:db8:0:2::5")),

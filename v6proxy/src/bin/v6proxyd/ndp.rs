@@ -275,46 +275,83 @@ fn far_future() -> tokio::time::Instant {
 impl Daemon {
     /// Opens the sockets of every interface of the configuration.
     async fn open(&mut self) -> Result<(), String> {
-        let proxied: Vec<(String, bool)> = self
+        self.responder.set_local_addresses(link::local_addresses());
+        if self.responder.needs_routes() {
+            // Also opens the interfaces the routes lead to.
+            self.refresh_routes().await;
+        }
+        self.open_missing().await
+    }
+
+    /// Opens the sockets of the interfaces the responder needs and that
+    /// are not open yet.
+    ///
+    /// An interface the configuration names must open; one that only a
+    /// route leads to (for `auto` rules) is logged and tried again when
+    /// the routes are next read.
+    async fn open_missing(&mut self) -> Result<(), String> {
+        let named: HashSet<String> = self
             .responder
             .config()
             .proxies
             .iter()
-            .map(|p| (p.iface.clone(), p.promiscuous))
+            .flat_map(|p| {
+                core::iter::once(p.iface.clone()).chain(p.rules.iter().filter_map(
+                    |r| match &r.kind {
+                        v6proxy::ndp::RuleKind::Iface(i) => Some(i.clone()),
+                        _ => None,
+                    },
+                ))
+            })
             .collect();
         for name in self.responder.interfaces() {
-            let index =
-                link::index(&name).ok_or_else(|| format!("interface {name} does not exist"))?;
-            let mac = link::link_addr(&name)
-                .ok_or_else(|| format!("interface {name} has no link-layer address"))?;
-            self.responder.set_link_addr(&name, mac);
-            let sender = socket::Sender::open(&name, index)
-                .map_err(|e| format!("{name}: raw ICMPv6 socket: {e}"))?;
-            let listener =
-                socket::Listener::open(index).map_err(|e| format!("{name}: packet socket: {e}"))?;
-            let reader = tokio::spawn(read(listener, name.clone(), self.packets.clone()));
-            let mut io = Io {
-                index,
-                sender,
-                reader,
-                receive_all: None,
-            };
-            if let Some((_, promiscuous)) = proxied.iter().find(|(n, _)| *n == name) {
-                // Solicitations for the proxied addresses go to multicast
-                // groups nobody on this host joined.
-                let changed = self
-                    .netlink
-                    .set_receive_all(index, *promiscuous, true)
-                    .await
-                    .map_err(|e| format!("{name}: all-multicast mode: {e}"))?;
-                io.receive_all = changed.then_some(*promiscuous);
+            if self.ios.contains_key(&name) {
+                continue;
             }
-            self.ios.insert(name, io);
+            match self.open_iface(&name).await {
+                Ok(()) => {}
+                Err(e) if named.contains(&name) => return Err(e),
+                Err(e) => tracing::warn!("{e}"),
+            }
         }
-        self.responder.set_local_addresses(link::local_addresses());
-        if self.responder.needs_routes() {
-            self.refresh_routes().await;
+        Ok(())
+    }
+
+    async fn open_iface(&mut self, name: &str) -> Result<(), String> {
+        let index = link::index(name).ok_or_else(|| format!("interface {name} does not exist"))?;
+        let mac = link::link_addr(name)
+            .ok_or_else(|| format!("interface {name} has no link-layer address"))?;
+        self.responder.set_link_addr(name, mac);
+        let sender = socket::Sender::open(name, index)
+            .map_err(|e| format!("{name}: raw ICMPv6 socket: {e}"))?;
+        let listener =
+            socket::Listener::open(index).map_err(|e| format!("{name}: packet socket: {e}"))?;
+        let reader = tokio::spawn(read(listener, name.to_string(), self.packets.clone()));
+        let mut io = Io {
+            index,
+            sender,
+            reader,
+            receive_all: None,
+        };
+        let proxied = self
+            .responder
+            .config()
+            .proxies
+            .iter()
+            .find(|p| p.iface == name)
+            .map(|p| p.promiscuous);
+        if let Some(promiscuous) = proxied {
+            // Solicitations for the proxied addresses go to multicast
+            // groups nobody on this host joined.
+            let changed = self
+                .netlink
+                .set_receive_all(index, promiscuous, true)
+                .await
+                .map_err(|e| format!("{name}: all-multicast mode: {e}"))?;
+            io.receive_all = changed.then_some(promiscuous);
         }
+        tracing::debug!("{name}: listening");
+        self.ios.insert(name.to_string(), io);
         Ok(())
     }
 
@@ -458,6 +495,11 @@ impl Daemon {
                     })
                     .collect();
                 self.responder.set_routes(routes);
+                // Routes may lead to interfaces that `auto` rules now ask
+                // on; one that cannot be opened is tried again next time.
+                if let Err(e) = self.open_missing().await {
+                    tracing::warn!("{e}");
+                }
             }
             Err(e) => {
                 tracing::warn!("cannot read the routing table: {e}");
@@ -476,6 +518,19 @@ impl Daemon {
                 return;
             }
         };
+        if config == *self.responder.config() {
+            // Keep what was learned and the routes it wired; only read
+            // what the system says again.
+            tracing::info!("reload: {} unchanged", path.display());
+            for name in self.responder.interfaces() {
+                if let Some(mac) = link::link_addr(&name) {
+                    self.responder.set_link_addr(&name, mac);
+                }
+            }
+            self.responder.set_local_addresses(link::local_addresses());
+            self.refresh_routes().await;
+            return;
+        }
         tracing::info!("reload: {}", path.display());
         self.responder.reload(config);
         self.drain().await;
