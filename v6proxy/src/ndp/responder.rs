@@ -377,7 +377,10 @@ impl Responder {
     }
 
     /// Handles an IPv6 packet (from its fixed header on) that arrived on
-    /// `iface` at `now`.
+    /// `iface` at `now`: a Neighbor Solicitation on a proxied interface
+    /// (received as RFC 4861 section 7.2.3 describes, answered as section
+    /// 7.2.8 allows) or a Neighbor Advertisement on an internal one
+    /// (section 7.2.5) answering what was asked there.
     pub fn handle_packet(
         &mut self,
         now: Instant,
@@ -1033,6 +1036,42 @@ mod tests {
         dad[42..44].copy_from_slice(&icmp_sum.to_be_bytes());
         assert_eq!(r.handle_packet(now, "up", &dad), Err(Drop::Invalid));
         assert_eq!(outputs(&mut r), []);
+    }
+
+    proptest::proptest! {
+        /// Nothing that arrives panics, and whatever is sent in answer is
+        /// a neighbor-discovery message that parses back.
+        #[test]
+        fn any_packet_is_answered_or_dropped(
+            raw in proptest::collection::vec(proptest::num::u8::ANY, 0..200),
+            body in proptest::collection::vec(proptest::num::u8::ANY, 0..64),
+            target in proptest::num::u128::ANY,
+            internal in proptest::bool::ANY,
+        ) {
+            let mut r = responder(IFACE);
+            let now = Instant::now();
+            let iface = if internal { "in" } else { "up" };
+            let _ = r.handle_packet(now, iface, &raw);
+            // A well-formed header and checksum around arbitrary options.
+            let mut ns = ns("2001:db8::1", &Ipv6Addr::from(0x2001_0db8_u128 << 96 | target >> 64).to_string());
+            ns.extend_from_slice(&body);
+            let len = (ns.len() - 40) as u16;
+            ns[4..6].copy_from_slice(&len.to_be_bytes());
+            ns[42..44].fill(0);
+            let src = Ipv6Addr::from(<[u8; 16]>::try_from(&ns[8..24]).unwrap());
+            let dst = Ipv6Addr::from(<[u8; 16]>::try_from(&ns[24..40]).unwrap());
+            let sum = checksum::icmpv6(&src, &dst, &ns[40..]);
+            ns[42..44].copy_from_slice(&sum.to_be_bytes());
+            let _ = r.handle_packet(now, iface, &ns);
+            r.handle_timeout(now + Duration::from_secs(60));
+            while let Some(out) = r.poll_output() {
+                if let Output::Transmit(t) = out {
+                    let bytes = t.to_bytes(&src);
+                    let view = Packet::new_checked(&bytes[..]).unwrap();
+                    proptest::prop_assert!(Repr::parse(&view).is_ok());
+                }
+            }
+        }
     }
 
     #[test]

@@ -89,7 +89,10 @@ pub(crate) fn main(args: NdpArgs) -> ExitCode {
         }
     };
     if args.check {
-        println!("{}: configuration is good", args.config.display());
+        match config {
+            Some(_) => println!("{}: configuration is good", args.config.display()),
+            None => println!("arguments are good"),
+        }
         return ExitCode::SUCCESS;
     }
     let runtime = match tokio::runtime::Builder::new_current_thread()
