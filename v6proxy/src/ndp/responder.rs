@@ -14,6 +14,9 @@
 //! the solicitation had a source (section 7.2.4), Override clear so that
 //! the real owner's own advertisement always wins, and the Target
 //! Link-Layer Address option holding the proxying interface's address.
+//! Answers leave at once, as ndppd's do, rather than after the random
+//! delay of up to MAX_ANYCAST_DELAY_TIME that section 7.2.8 suggests: with
+//! Override clear, the owner's own advertisement wins anyway.
 
 use core::net::Ipv6Addr;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
