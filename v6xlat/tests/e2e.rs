@@ -334,8 +334,9 @@ junk = [bytes([0x60]) + bytes(10),             # IPv6, cut inside the header
         bytes([0x45, 0, 0, 200]) + bytes(16),  # IPv4, total length past the end
         bytes([0x10]) * 40,                    # IP version 1
         bytes([0x6f, 0, 0, 0, 0xff, 0xff, 17, 64]) + bytes(32)]  # IPv6, payload missing
-for j in junk:
-    s.sendto(j, (sys.argv[1], 0x86DD if j[0] >> 4 == 6 else 0x0800))
+for _ in range(int(sys.argv[2])):
+    for j in junk:
+        s.sendto(j, (sys.argv[1], 0x86DD if j[0] >> 4 == 6 else 0x0800))
 "#;
 
 fn ping(ns: &Netns, args: &[&str]) -> String {
@@ -637,10 +638,8 @@ fn malformed_packets_are_counted_and_the_daemon_keeps_serving() {
     let before = lab.counter("v6xlatd_packets_dropped_total{reason=\"truncated\"}");
     let py = lab.dir.0.join("inject.py");
     std::fs::write(&py, INJECT_PY).unwrap();
-    for _ in 0..50 {
-        lab.x.run("python3", &[py.to_str().unwrap(), "nat64"]);
-    }
-    let counted = wait_until(Duration::from_secs(3), || {
+    lab.x.run("python3", &[py.to_str().unwrap(), "nat64", "50"]);
+    let counted = wait_until(Duration::from_secs(10), || {
         lab.counter("v6xlatd_packets_dropped_total{reason=\"unknown_version\"}") >= 50
             && lab.counter("v6xlatd_packets_dropped_total{reason=\"truncated\"}") >= before + 150
     });

@@ -231,9 +231,9 @@ const WRITES_PER_BATCH: usize = 32;
 /// batch in hand when it is still goes out.
 ///
 /// The device is non-blocking: the worker reads until the queue is empty
-/// (or a batch is full), writes the batch, and only waits for the device
-/// (or the stop event) when a read finds nothing, so that under load it
-/// makes no system call besides the reads and the writes.
+/// (or a batch is full), writes the batch, and waits for the device (or the
+/// stop event) only after a read found the queue empty, so that under load
+/// it makes no system call besides the reads and the writes.
 pub(crate) fn run(index: usize, dev: SyncDevice, offload: bool, mtu: u16, shared: Arc<Shared>) {
     let offset = if offload { VIRTIO_NET_HDR_LEN } else { 0 };
     let segments = if offload { IDEAL_BATCH_SIZE } else { 1 };
@@ -263,7 +263,8 @@ pub(crate) fn run(index: usize, dev: SyncDevice, offload: bool, mtu: u16, shared
             let n = match dev.recv_multiple(&mut original, &mut bufs, &mut sizes, offset) {
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    idle = reads == 0;
+                    // Empty: write what there is, then wait.
+                    idle = true;
                     break;
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
