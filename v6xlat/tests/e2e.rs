@@ -600,7 +600,7 @@ fn an_exhausted_pool_answers_unreachable_and_logs_once() {
     for _ in 0..3 {
         let out = ping(
             &lab.h6,
-            &["-c", "1", "-W", "1", "-I", "2001:db8:1::3", server],
+            &["-c", "1", "-W", "3", "-I", "2001:db8:1::3", server],
         );
         // Code 5, "source address failed ingress/egress policy" (RFC 4443),
         // which this ping names only by number.
