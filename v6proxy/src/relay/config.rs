@@ -93,7 +93,7 @@ pub struct Config {
     pub limits: Limits,
     /// Where to serve Prometheus text counters.
     pub metrics: Option<SocketAddr>,
-    /// Whether to relay with splice(2) (on Linux).
+    /// Whether bulk transfers are relayed with splice(2) (on Linux).
     pub splice: bool,
 }
 
