@@ -260,7 +260,15 @@ pub async fn run(
         ));
     }
     if let Some(l) = listeners.metrics {
-        tokio::spawn(serve_metrics(l, server.clone(), stop_rx.clone()));
+        let counters = server.clone();
+        let endpoint = v6kit_daemon::metrics::serve(l, move || counters.metrics.render());
+        let mut stop = stop_rx.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                () = endpoint => {}
+                _ = stop.changed() => {}
+            }
+        });
     }
     shutdown.await;
     let _ = stop_tx.send(true);
@@ -338,35 +346,5 @@ async fn serve_connection(
         if s.write_all(&framed).await.is_err() {
             return;
         }
-    }
-}
-
-/// Serves `GET /metrics` (any request, really) with the counters.
-async fn serve_metrics(
-    listener: TcpListener,
-    server: Arc<Server>,
-    mut stop: watch::Receiver<bool>,
-) {
-    loop {
-        let mut s = tokio::select! {
-            r = listener.accept() => match r {
-                Ok((s, _)) => s,
-                Err(_) => continue,
-            },
-            _ = stop.changed() => return,
-        };
-        let server = server.clone();
-        tokio::spawn(async move {
-            let mut req = [0u8; 1024];
-            let _ = tokio::time::timeout(Duration::from_secs(2), s.read(&mut req)).await;
-            let body = server.metrics.render();
-            let head = format!(
-                "HTTP/1.0 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                body.len()
-            );
-            let _ = s.write_all(head.as_bytes()).await;
-            let _ = s.write_all(body.as_bytes()).await;
-            let _ = s.shutdown().await;
-        });
     }
 }

@@ -112,10 +112,7 @@ pub(crate) fn main(args: NdpArgs) -> ExitCode {
                 .await
                 .map_err(|e| format!("--metrics {addr}: {e}"))?;
             let c = counters.clone();
-            tokio::spawn(v6proxy::relay::server::metrics::serve(
-                listener,
-                Arc::new(move || c.render()),
-            ));
+            tokio::spawn(v6kit_daemon::metrics::serve(listener, move || c.render()));
         }
         if args.kernel {
             kernel::run(&args, config, counters).await

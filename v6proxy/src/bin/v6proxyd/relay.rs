@@ -8,7 +8,7 @@ use std::sync::Arc;
 use clap::Args;
 use tokio::net::TcpListener;
 use v6proxy::relay::config::{Builder, Config};
-use v6proxy::relay::server::{self, Relay, host, metrics};
+use v6proxy::relay::server::{self, Relay, host};
 
 /// Relay IPv4 clients to IPv6-only web services by server name.
 ///
@@ -251,7 +251,7 @@ fn serve(
                 .map_err(|e| std::io::Error::new(e.kind(), format!("metrics {addr}: {e}")))?;
             let r = relay.clone();
             tracing::info!("metrics on http://{}/metrics", l.local_addr()?);
-            tokio::spawn(metrics::serve(l, Arc::new(move || r.metrics.render())));
+            tokio::spawn(v6kit_daemon::metrics::serve(l, move || r.metrics.render()));
         }
         std::io::Result::Ok(signals)
     })?;

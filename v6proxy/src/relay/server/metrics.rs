@@ -2,12 +2,7 @@
 //! over plain HTTP.
 
 use std::fmt::Write as _;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
-
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
 
 use super::Outcome;
 use crate::relay::peek::Refusal;
@@ -132,33 +127,5 @@ impl Metrics {
             get(&self.active)
         );
         out
-    }
-}
-
-/// Answers every HTTP request on `listener` with the text `render` gives.
-///
-/// The same endpoint as v6rad's and v6xlatd's, written against a render
-/// function so that it can move to a crate the daemons share.
-pub async fn serve<F>(listener: TcpListener, render: Arc<F>)
-where
-    F: Fn() -> String + Send + Sync + 'static,
-{
-    loop {
-        let Ok((mut stream, _)) = listener.accept().await else {
-            continue;
-        };
-        let render = render.clone();
-        tokio::spawn(async move {
-            // The request itself does not matter; read what has arrived.
-            let mut buf = [0u8; 1024];
-            let _ = tokio::time::timeout(Duration::from_secs(2), stream.read(&mut buf)).await;
-            let body = render();
-            let response = format!(
-                "HTTP/1.0 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\n\r\n{body}",
-                body.len()
-            );
-            let _ = stream.write_all(response.as_bytes()).await;
-            let _ = stream.shutdown().await;
-        });
     }
 }

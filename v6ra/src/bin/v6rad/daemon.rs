@@ -79,7 +79,10 @@ pub(crate) async fn run(config: Config, options: Options) -> Result<(), String> 
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|e| format!("cannot serve metrics on {addr}: {e}"))?;
-        tokio::spawn(crate::metrics::serve(listener, metrics.clone()));
+        let metrics = metrics.clone();
+        tokio::spawn(v6kit_daemon::metrics::serve(listener, move || {
+            metrics.render()
+        }));
     }
     let mut hup = signal(SignalKind::hangup()).map_err(|e| e.to_string())?;
     let mut term = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;

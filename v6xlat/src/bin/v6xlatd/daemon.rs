@@ -11,10 +11,10 @@ use tokio::signal::unix::{SignalKind, signal};
 use v6xlat::pool::DynamicPool;
 use v6xlat::tayga::TaygaConf;
 
-use crate::metrics::{self, Metrics};
-use crate::notify::notify;
+use crate::metrics::Metrics;
 use crate::worker::{self, Shared};
 use crate::{leases, settings, tun};
+use v6kit_daemon::notify::notify;
 
 /// How the daemon was asked to run.
 pub(crate) struct Options {
@@ -150,7 +150,8 @@ async fn control(
     if let Some(l) = metrics_listener {
         let addr = l.local_addr().ok();
         let l = tokio::net::TcpListener::from_std(l).map_err(|e| format!("--metrics: {e}"))?;
-        tokio::spawn(metrics::serve(l, shared.metrics.clone()));
+        let counters = shared.metrics.clone();
+        tokio::spawn(v6kit_daemon::metrics::serve(l, move || counters.render()));
         if let Some(addr) = addr {
             tracing::info!("serving counters at http://{addr}/metrics");
         }

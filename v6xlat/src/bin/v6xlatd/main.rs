@@ -21,7 +21,6 @@ use clap::Parser;
 mod daemon;
 mod leases;
 mod metrics;
-mod notify;
 mod settings;
 mod tun;
 mod worker;

@@ -1,14 +1,16 @@
 //! systemd's readiness protocol (sd_notify(3)): a datagram to the socket
-//! named by `NOTIFY_SOCKET`, when it is set.
+//! named by `NOTIFY_SOCKET`, when it is set, so that `Type=notify` units
+//! start their dependents only once the daemon serves.
 
 use std::ffi::OsStr;
 use std::os::linux::net::SocketAddrExt;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::net::{SocketAddr, UnixDatagram};
 
-/// Sends `state` (such as `READY=1`) to the service manager, if there is
-/// one; failures are logged, never fatal.
-pub(crate) fn notify(state: &str) {
+/// Sends `state` (such as `READY=1`, `RELOADING=1` or `STOPPING=1`) to the
+/// service manager, if there is one. A failure is logged, never fatal: the
+/// daemon serves all the same.
+pub fn notify(state: &str) {
     let Some(path) = std::env::var_os("NOTIFY_SOCKET") else {
         return;
     };

@@ -1,0 +1,10 @@
+//! What every v6kit daemon shares, so that `v6xlatd`, `v6rad`, `v6dns64d`
+//! and `v6proxyd` behave alike for the operator: the Prometheus text
+//! endpoint behind `--metrics`, and readiness notification to systemd.
+//!
+//! The decisions of each daemon live in its library crate; this crate only
+//! holds the service plumbing around them.
+#![forbid(unsafe_code)]
+
+pub mod metrics;
+pub mod notify;
