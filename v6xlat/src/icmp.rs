@@ -352,19 +352,7 @@ fn inner_4to6<M: Mapping>(
         let old = checksum::v4_addrs(ip.src(), ip.dst());
         let new = checksum::v6_addrs(src, dst);
         match ip.protocol() {
-            proto::TCP => payload.get(16..18).map(|c| {
-                Patch::u16(
-                    16,
-                    checksum::update(u16::from_be_bytes([c[0], c[1]]), old, new),
-                )
-            }),
-            proto::UDP => match payload.get(6..8).map(|c| u16::from_be_bytes([c[0], c[1]])) {
-                Some(c) if c != 0 => {
-                    let c = checksum::update(c, old, new);
-                    Some(Patch::u16(6, if c == 0 { 0xffff } else { c }))
-                }
-                _ => None,
-            },
+            proto::TCP | proto::UDP => transport_patch(ip.protocol(), payload, old, new),
             // RFC 7915 section 4.3: an error about an error is not translated.
             proto::ICMP if payload.len() >= 4 && is_v4_error(payload[0]) => return Err(bad),
             proto::ICMP if payload.len() >= 4 => {
@@ -536,19 +524,7 @@ fn inner_6to4<M: Mapping>(
         let old = checksum::v6_addrs(ip.src(), ip.dst());
         let new = checksum::v4_addrs(src, dst);
         match layers.protocol {
-            proto::TCP => payload.get(16..18).map(|c| {
-                Patch::u16(
-                    16,
-                    checksum::update(u16::from_be_bytes([c[0], c[1]]), old, new),
-                )
-            }),
-            proto::UDP => match payload.get(6..8).map(|c| u16::from_be_bytes([c[0], c[1]])) {
-                Some(c) if c != 0 => {
-                    let c = checksum::update(c, old, new);
-                    Some(Patch::u16(6, if c == 0 { 0xffff } else { c }))
-                }
-                _ => None,
-            },
+            proto::TCP | proto::UDP => transport_patch(layers.protocol, payload, old, new),
             proto::ICMPV6 if payload.len() >= 4 && is_v6_error(payload[0]) => return Err(bad),
             proto::ICMPV6 if payload.len() >= 4 => {
                 let pseudo =
@@ -672,6 +648,29 @@ pub(crate) fn error_v6<M>(
         .checksum();
     buf[42..44].copy_from_slice(&csum.to_be_bytes());
     Outcome::Icmp { len, reason }
+}
+
+/// The new checksum of the TCP or UDP header quoted in an ICMP error, whose
+/// pseudo-header addresses changed from `old` to `new` (RFC 7915 sections
+/// 4.5 and 5.5, updated incrementally so that a wrong checksum stays wrong).
+/// A zero UDP checksum means "none" and is left alone; a computed zero is
+/// written as all ones (RFC 768). `None` when the header was cut off.
+fn transport_patch(protocol: u8, payload: &[u8], old: Sum, new: Sum) -> Option<Patch> {
+    let at = if protocol == proto::TCP { 16 } else { 6 };
+    let c = payload.get(at..at + 2)?;
+    let c = u16::from_be_bytes([c[0], c[1]]);
+    if protocol == proto::UDP && c == 0 {
+        return None;
+    }
+    let c = checksum::update(c, old, new);
+    Some(Patch::u16(
+        at,
+        if protocol == proto::UDP && c == 0 {
+            0xffff
+        } else {
+            c
+        },
+    ))
 }
 
 #[cfg(test)]
