@@ -1,6 +1,8 @@
 //! The `--metrics <addr>` endpoint: counters in the Prometheus text
 //! exposition format (version 0.0.4) over plain HTTP.
 
+use std::collections::BTreeMap;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -31,6 +33,53 @@ where
             let _ = stream.write_all(response.as_bytes()).await;
             let _ = stream.shutdown().await;
         });
+    }
+}
+
+/// Counters by name and label set, for daemons whose counters are labelled
+/// by interface, reason and the like, rendered as Prometheus text.
+#[derive(Debug)]
+pub struct Counters {
+    /// Every counter's name and help text, in the order they are rendered.
+    help: &'static [(&'static str, &'static str)],
+    counts: Mutex<BTreeMap<(&'static str, String), u64>>,
+}
+
+impl Counters {
+    /// No counts yet, for the counters that `help` names and describes.
+    pub const fn new(help: &'static [(&'static str, &'static str)]) -> Self {
+        Counters {
+            help,
+            counts: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    /// Adds one to counter `name` with `labels` (pairs of label and value;
+    /// values are escaped as the exposition format requires).
+    pub fn inc(&self, name: &'static str, labels: &[(&str, &str)]) {
+        let labels = labels
+            .iter()
+            .map(|(k, v)| format!("{k}=\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\"")))
+            .collect::<Vec<_>>()
+            .join(",");
+        let mut c = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        *c.entry((name, labels)).or_default() += 1;
+    }
+
+    /// The counters as Prometheus text: `# HELP` and `# TYPE` for each
+    /// counter named at construction, then its value for each label set.
+    pub fn render(&self) -> String {
+        let c = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        let mut out = String::new();
+        for (name, help) in self.help {
+            out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} counter\n"));
+            for ((n, labels), v) in c.iter() {
+                if n == name {
+                    out.push_str(&format!("{name}{{{labels}}} {v}\n"));
+                }
+            }
+        }
+        out
     }
 }
 

@@ -9,10 +9,10 @@
 //! the kernel mode in [`kernel`].
 
 use core::net::{Ipv6Addr, SocketAddr};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::Args;
@@ -106,7 +106,7 @@ pub(crate) fn main(args: NdpArgs) -> ExitCode {
         }
     };
     let result = runtime.block_on(async {
-        let counters = Arc::new(Counters::default());
+        let counters = Arc::new(Counters::new(&HELP));
         if let Some(addr) = args.metrics {
             let listener = tokio::net::TcpListener::bind(addr)
                 .await
@@ -131,10 +131,7 @@ pub(crate) fn main(args: NdpArgs) -> ExitCode {
 }
 
 /// The daemon's counters, served as Prometheus text.
-#[derive(Debug, Default)]
-pub(crate) struct Counters {
-    counts: Mutex<BTreeMap<(&'static str, String), u64>>,
-}
+pub(crate) type Counters = v6kit_daemon::metrics::Counters;
 
 const HELP: [(&str, &str); 6] = [
     (
@@ -162,33 +159,6 @@ const HELP: [(&str, &str); 6] = [
         "Netlink requests that failed.",
     ),
 ];
-
-impl Counters {
-    /// Adds one to counter `name` with `labels`.
-    pub(crate) fn inc(&self, name: &'static str, labels: &[(&str, &str)]) {
-        let labels = labels
-            .iter()
-            .map(|(k, v)| format!("{k}=\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\"")))
-            .collect::<Vec<_>>()
-            .join(",");
-        let mut c = self.counts.lock().unwrap_or_else(|e| e.into_inner());
-        *c.entry((name, labels)).or_default() += 1;
-    }
-
-    fn render(&self) -> String {
-        let c = self.counts.lock().unwrap_or_else(|e| e.into_inner());
-        let mut out = String::new();
-        for (name, help) in HELP {
-            out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} counter\n"));
-            for ((n, labels), v) in c.iter() {
-                if *n == name {
-                    out.push_str(&format!("{name}{{{labels}}} {v}\n"));
-                }
-            }
-        }
-        out
-    }
-}
 
 /// The sockets of one interface.
 struct Io {

@@ -74,7 +74,7 @@ pub(crate) async fn run(config: Config, options: Options) -> Result<(), String> 
             None => {}
         }
     }
-    let metrics = Arc::new(Metrics::default());
+    let metrics = Arc::new(crate::metrics::new());
     if let Some(addr) = options.metrics {
         let listener = tokio::net::TcpListener::bind(addr)
             .await

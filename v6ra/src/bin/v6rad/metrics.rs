@@ -1,14 +1,8 @@
 //! Counters of what the daemon did, served as Prometheus text
 //! (exposition format 0.0.4) over plain HTTP.
 
-use std::collections::BTreeMap;
-use std::sync::Mutex;
-
 /// The counters, by name and label set.
-#[derive(Debug, Default)]
-pub(crate) struct Metrics {
-    counters: Mutex<BTreeMap<(&'static str, String), u64>>,
-}
+pub(crate) type Metrics = v6kit_daemon::metrics::Counters;
 
 /// The help text of each counter.
 const HELP: [(&str, &str); 5] = [
@@ -34,32 +28,9 @@ const HELP: [(&str, &str); 5] = [
     ),
 ];
 
-impl Metrics {
-    /// Adds one to counter `name` with `labels` (pairs of label and value).
-    pub(crate) fn inc(&self, name: &'static str, labels: &[(&str, &str)]) {
-        let labels = labels
-            .iter()
-            .map(|(k, v)| format!("{k}=\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\"")))
-            .collect::<Vec<_>>()
-            .join(",");
-        let mut c = self.counters.lock().unwrap_or_else(|e| e.into_inner());
-        *c.entry((name, labels)).or_default() += 1;
-    }
-
-    /// The counters as Prometheus text.
-    pub(crate) fn render(&self) -> String {
-        let c = self.counters.lock().unwrap_or_else(|e| e.into_inner());
-        let mut out = String::new();
-        for (name, help) in HELP {
-            out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} counter\n"));
-            for ((n, labels), v) in c.iter() {
-                if *n == name {
-                    out.push_str(&format!("{name}{{{labels}}} {v}\n"));
-                }
-            }
-        }
-        out
-    }
+/// The daemon's counters, none counted yet.
+pub(crate) fn new() -> Metrics {
+    Metrics::new(&HELP)
 }
 
 #[cfg(test)]
@@ -68,7 +39,7 @@ mod tests {
 
     #[test]
     fn renders_counters_with_labels() {
-        let m = Metrics::default();
+        let m = new();
         m.inc(
             "v6rad_advertisements_sent_total",
             &[("interface", "eth0"), ("reason", "unsolicited")],
