@@ -1,6 +1,7 @@
 //! What every v6kit daemon shares, so that `v6xlatd`, `v6rad`, `v6dns64d`
 //! and `v6proxyd` behave alike for the operator: the Prometheus text
-//! endpoint behind `--metrics`, and readiness notification to systemd.
+//! endpoint behind `--metrics`, readiness notification to systemd, and
+//! giving up root for the user of `--user`.
 //!
 //! The decisions of each daemon live in its library crate; this crate only
 //! holds the service plumbing around them.
@@ -8,3 +9,4 @@
 
 pub mod metrics;
 pub mod notify;
+pub mod privilege;
