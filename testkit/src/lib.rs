@@ -193,6 +193,31 @@ pub fn veth(a: &Netns, a_if: &str, b: &Netns, b_if: &str) {
     b.ip(&["link", "set", b_if, "up"]);
 }
 
+/// Creates bridge `name` in `ns` with the interfaces `ports` of `ns` as its
+/// ports, all up: a host's bridge for its virtual machines. Without
+/// spanning tree and with multicast flooded (no snooping), it forwards at
+/// once, neighbor discovery and router advertisements included.
+pub fn bridge(ns: &Netns, name: &str, ports: &[&str]) {
+    ns.ip(&[
+        "link",
+        "add",
+        name,
+        "type",
+        "bridge",
+        "stp_state",
+        "0",
+        "forward_delay",
+        "0",
+        "mcast_snooping",
+        "0",
+    ]);
+    for port in ports {
+        ns.ip(&["link", "set", port, "master", name]);
+        ns.ip(&["link", "set", port, "up"]);
+    }
+    ns.ip(&["link", "set", name, "up"]);
+}
+
 /// A background process, killed and reaped when dropped.
 #[derive(Debug)]
 pub struct Process {
@@ -241,6 +266,27 @@ impl Process {
     }
 }
 
+/// Checks that process `pid` runs as `user` and that user's group: its
+/// real, effective, saved and file-system ids in /proc/<pid>/status are
+/// those that `id` gives. The error says what the kernel holds.
+pub fn runs_as(pid: u32, user: &str) -> Result<(), String> {
+    let uid = run(Command::new("id").args(["-u", user]));
+    let gid = run(Command::new("id").args(["-g", user]));
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .map_err(|e| format!("process {pid}: {e}"))?;
+    for (field, want) in [("Uid:", uid.trim()), ("Gid:", gid.trim())] {
+        let line = status
+            .lines()
+            .find(|l| l.starts_with(field))
+            .ok_or_else(|| format!("process {pid}: no {field} line"))?;
+        let ids: Vec<&str> = line.split_whitespace().skip(1).collect();
+        if ids.len() != 4 || ids.iter().any(|id| *id != want) {
+            return Err(format!("process {pid}: {line}, not {user}'s {want}"));
+        }
+    }
+    Ok(())
+}
+
 impl Drop for Process {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -273,6 +319,42 @@ mod tests {
         }
         let list = run(Command::new("ip").args(["netns", "list"]));
         assert!(!list.contains(&a_name) && !list.contains(&b_name), "{list}");
+    }
+
+    #[test]
+    fn two_namespaces_ping_across_a_bridge() {
+        if !root_or_skip("two_namespaces_ping_across_a_bridge", &["ping"]) {
+            return;
+        }
+        let host = Netns::new("br");
+        let a = Netns::new("a");
+        let b = Netns::new("b");
+        veth(&host, "port-a", &a, "eth0");
+        veth(&host, "port-b", &b, "eth0");
+        bridge(&host, "br0", &["port-a", "port-b"]);
+        a.ip(&["addr", "add", "2001:db8::1/64", "dev", "eth0", "nodad"]);
+        b.ip(&["addr", "add", "2001:db8::2/64", "dev", "eth0", "nodad"]);
+        let up = wait_until(Duration::from_secs(5), || {
+            a.output("ping", &["-c", "1", "-W", "1", "2001:db8::2"])
+                .status
+                .success()
+        });
+        assert!(up, "no answer across the bridge");
+        let ports = host.ip(&["link", "show", "master", "br0"]);
+        assert!(
+            ports.contains("port-a") && ports.contains("port-b"),
+            "{ports}"
+        );
+    }
+
+    #[test]
+    fn this_process_runs_as_its_own_user() {
+        let me = run(&mut Command::new("id").arg("-un"));
+        runs_as(std::process::id(), me.trim()).unwrap();
+        if is_root() {
+            let e = runs_as(std::process::id(), "nobody").unwrap_err();
+            assert!(e.contains("not nobody's"), "{e}");
+        }
     }
 
     #[test]
