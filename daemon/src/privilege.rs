@@ -19,6 +19,7 @@
 use std::collections::HashSet;
 use std::ffi::CString;
 use std::fmt;
+use std::path::Path;
 
 use caps::{CapSet, Capability as Cap};
 use nix::unistd::{Gid, Group, Uid, User};
@@ -141,6 +142,36 @@ impl Account {
     pub fn name(&self) -> &str {
         self.name.to_str().unwrap_or_default()
     }
+
+    /// Creates directory `dir` (and its missing parents) owned by this
+    /// account, for a daemon that keeps its state there after [`drop_to`];
+    /// a directory that exists is left as it is.
+    pub fn create_dir(&self, dir: &Path) -> std::io::Result<()> {
+        if dir.is_dir() {
+            return Ok(());
+        }
+        std::fs::create_dir_all(dir)?;
+        std::os::unix::fs::chown(dir, Some(self.uid()), Some(self.gid()))
+    }
+}
+
+/// Checks, after [`drop_to`], that the process may create and replace
+/// files in directory `dir` (access(2) with `W_OK | X_OK`).
+pub fn check_writable(dir: &Path) -> std::io::Result<()> {
+    use nix::unistd::AccessFlags;
+    nix::unistd::access(dir, AccessFlags::W_OK | AccessFlags::X_OK).map_err(|e| {
+        std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            format!(
+                "{}: {e} for user {} (make it writable by that user)",
+                dir.display(),
+                User::from_uid(Uid::effective())
+                    .ok()
+                    .flatten()
+                    .map_or_else(|| Uid::effective().to_string(), |u| u.name)
+            ),
+        )
+    })
 }
 
 /// Switches the whole process to `account` and keeps only the

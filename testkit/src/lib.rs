@@ -266,6 +266,27 @@ impl Process {
     }
 }
 
+/// Checks that process `pid` runs as `user` and that user's group: its
+/// real, effective, saved and file-system ids in /proc/<pid>/status are
+/// those that `id` gives. The error says what the kernel holds.
+pub fn runs_as(pid: u32, user: &str) -> Result<(), String> {
+    let uid = run(Command::new("id").args(["-u", user]));
+    let gid = run(Command::new("id").args(["-g", user]));
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .map_err(|e| format!("process {pid}: {e}"))?;
+    for (field, want) in [("Uid:", uid.trim()), ("Gid:", gid.trim())] {
+        let line = status
+            .lines()
+            .find(|l| l.starts_with(field))
+            .ok_or_else(|| format!("process {pid}: no {field} line"))?;
+        let ids: Vec<&str> = line.split_whitespace().skip(1).collect();
+        if ids.len() != 4 || ids.iter().any(|id| *id != want) {
+            return Err(format!("process {pid}: {line}, not {user}'s {want}"));
+        }
+    }
+    Ok(())
+}
+
 impl Drop for Process {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -324,6 +345,16 @@ mod tests {
             ports.contains("port-a") && ports.contains("port-b"),
             "{ports}"
         );
+    }
+
+    #[test]
+    fn this_process_runs_as_its_own_user() {
+        let me = run(Command::new("id").arg("-un"));
+        runs_as(std::process::id(), me.trim()).unwrap();
+        if is_root() {
+            let e = runs_as(std::process::id(), "nobody").unwrap_err();
+            assert!(e.contains("not nobody's"), "{e}");
+        }
     }
 
     #[test]

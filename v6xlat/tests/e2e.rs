@@ -24,13 +24,14 @@
 //! fail instead). Every namespace, interface and process is removed when a
 //! test ends, also when it fails.
 
+use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixDatagram;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use v6kit_testkit::{Netns, Process, root_or_skip, veth, wait_until};
+use v6kit_testkit::{Netns, Process, root_or_skip, runs_as, veth, wait_until};
 
 const TOOLS: &[&str] = &["ip", "nft", "ping", "curl", "python3"];
 
@@ -171,9 +172,17 @@ impl Lab {
 
     /// Starts the daemon and waits for its readiness notification.
     fn start(&mut self) {
+        self.start_with(&[]);
+    }
+
+    /// [`Lab::start`] with more arguments.
+    fn start_with(&mut self, args: &[&str]) {
         let sock_path = self.dir.0.join("notify.sock");
         let _ = std::fs::remove_file(&sock_path);
         let sock = UnixDatagram::bind(&sock_path).unwrap();
+        // Writable by all, as systemd's is: a daemon that gave up root
+        // notifies too.
+        std::fs::set_permissions(&sock_path, std::fs::Permissions::from_mode(0o777)).unwrap();
         sock.set_read_timeout(Some(Duration::from_secs(10)))
             .unwrap();
         let log = std::fs::OpenOptions::new()
@@ -182,7 +191,8 @@ impl Lab {
             .open(self.dir.0.join("v6xlatd.log"))
             .unwrap();
         let mut cmd = self.xlatd(&["--metrics", METRICS]);
-        cmd.env("NOTIFY_SOCKET", &sock_path)
+        cmd.args(args)
+            .env("NOTIFY_SOCKET", &sock_path)
             .stdout(Stdio::null())
             .stderr(log);
         self.daemon = Some(Process::spawn(&mut cmd));
@@ -571,6 +581,32 @@ fn pool_address_survives_a_restart() {
     );
     let out = lab.xlatd(&["--rmtun"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1), "{out:?}");
+}
+
+#[test]
+fn runs_as_the_user_of_dash_dash_user() {
+    if !root_or_skip("runs_as_the_user_of_dash_dash_user", TOOLS) {
+        return;
+    }
+    let mut lab = Lab::new("user", WKP);
+    // The data-dir does not exist yet: v6xlatd creates it for the user.
+    lab.start_with(&["--user", "nobody"]);
+    let pid = lab.daemon.as_ref().unwrap().id();
+    runs_as(pid, "nobody").unwrap_or_else(|e| panic!("{e}; log:\n{}", lab.log()));
+    assert!(
+        ping_ok(&lab.h6, &["64:ff9b::192.88.99.1"]),
+        "ping through the translator running as nobody; log:\n{}",
+        lab.log()
+    );
+    // The leases are still saved, in the directory the user owns.
+    assert!(
+        wait_until(Duration::from_secs(3), || lab
+            .lease_of("2001:db8:1::2")
+            .is_some()),
+        "no lease saved; log:\n{}",
+        lab.log()
+    );
+    lab.stop();
 }
 
 #[test]

@@ -130,3 +130,16 @@ fn runs_from_flags_alone() {
     ]);
     assert!(o.status.success(), "{o:?}");
 }
+
+#[test]
+fn an_unknown_user_exits_2_naming_it() {
+    let p = conf_file("user", GOOD);
+    let o = v6xlatd(&["-c", p.to_str().unwrap(), "--user", "no-such-user-v6kit"]);
+    let _ = std::fs::remove_file(&p);
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    assert!(
+        stderr(&o).contains("--user no-such-user-v6kit: no such user"),
+        "{}",
+        stderr(&o)
+    );
+}

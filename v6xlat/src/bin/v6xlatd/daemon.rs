@@ -15,6 +15,7 @@ use crate::metrics::Metrics;
 use crate::worker::{self, Shared};
 use crate::{leases, settings, tun};
 use v6kit_daemon::notify::notify;
+use v6kit_daemon::privilege::{self, Account};
 
 /// How the daemon was asked to run.
 pub(crate) struct Options {
@@ -25,6 +26,8 @@ pub(crate) struct Options {
     pub(crate) metrics: Option<SocketAddr>,
     pub(crate) workers: usize,
     pub(crate) offload: bool,
+    /// Whom to run as once the device is open (`--user`).
+    pub(crate) user: Option<Account>,
 }
 
 /// How often the leases are saved when nothing else asks for it, so that
@@ -69,6 +72,9 @@ pub(crate) fn run(conf: TaygaConf, opts: Options) -> Result<(), String> {
         Shared::new(translator, metrics.clone(), conf.log)
             .map_err(|e| format!("cannot create the stop event: {e}"))?,
     );
+    if let Some(account) = &opts.user {
+        give_up_root(account, conf.data_dir.as_deref())?;
+    }
 
     let mut handles = Vec::new();
     for (i, dev) in queues.devices.into_iter().enumerate() {
@@ -131,6 +137,21 @@ pub(crate) fn run(conf: TaygaConf, opts: Options) -> Result<(), String> {
         let _ = std::fs::remove_file(p);
     }
     result
+}
+
+/// `--user`: the device is open and the leases are loaded; the rest needs
+/// no privilege but a data-dir the user can write.
+fn give_up_root(account: &Account, data_dir: Option<&std::path::Path>) -> Result<(), String> {
+    if let Some(dir) = data_dir {
+        account
+            .create_dir(dir)
+            .map_err(|e| format!("data-dir {}: {e}", dir.display()))?;
+    }
+    privilege::drop_to(account, &[]).map_err(|e| e.to_string())?;
+    if let Some(dir) = data_dir {
+        privilege::check_writable(dir).map_err(|e| format!("data-dir {e}"))?;
+    }
+    Ok(())
 }
 
 /// The control loop: returns on SIGTERM or SIGINT.

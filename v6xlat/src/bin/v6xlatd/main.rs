@@ -60,13 +60,13 @@ struct Args {
     #[arg(short = 'p', long = "pidfile", value_name = "FILE")]
     pidfile: Option<PathBuf>,
 
-    /// Tayga's user to switch to; v6xlatd keeps the user it was started as
-    /// (give it CAP_NET_ADMIN instead).
+    /// Started as root: switch to this user once the TUN device is open
+    /// (the data-dir must be writable by it; a missing one is created).
     #[arg(short = 'u', long = "user", value_name = "USER")]
     user: Option<String>,
 
-    /// Tayga's group to switch to; ignored like --user.
-    #[arg(short = 'g', long = "group", value_name = "GROUP")]
+    /// With --user: switch to this group instead of the user's own.
+    #[arg(short = 'g', long = "group", value_name = "GROUP", requires = "user")]
     group: Option<String>,
 
     /// Tayga's chroot directory; v6xlatd does not chroot.
@@ -180,9 +180,6 @@ fn main() -> ExitCode {
         })
         .init();
     let _ = args.nodetach;
-    if args.user.is_some() || args.group.is_some() {
-        tracing::warn!("not switching user or group; run v6xlatd with CAP_NET_ADMIN instead");
-    }
     if let Some(dir) = &args.chroot {
         tracing::warn!("not changing root to {}", dir.display());
     }
@@ -242,6 +239,16 @@ fn main() -> ExitCode {
         };
     }
 
+    let user = match &args.user {
+        Some(u) => match v6kit_daemon::privilege::Account::lookup(u, args.group.as_deref()) {
+            Ok(a) => Some(a),
+            Err(e) => {
+                eprintln!("v6xlatd: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        None => None,
+    };
     let workers = args.workers.map_or_else(
         || std::thread::available_parallelism().map_or(1, |n| n.get()),
         usize::from,
@@ -252,6 +259,7 @@ fn main() -> ExitCode {
         metrics: args.metrics,
         workers,
         offload: !args.no_offload,
+        user,
     };
     match daemon::run(conf, opts) {
         Ok(()) => ExitCode::SUCCESS,
