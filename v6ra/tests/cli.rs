@@ -92,3 +92,15 @@ fn missing_interface_without_ignore_if_missing_is_status_1() {
         "{stderr}"
     );
 }
+
+#[test]
+fn an_unknown_user_exits_2_naming_it() {
+    let path = write("user.conf", include_str!("data/rich.radvd.conf"));
+    let out = v6rad(&["-C", path.to_str(), "-u", "no-such-user-v6kit"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--user no-such-user-v6kit: no such user"),
+        "{err}"
+    );
+}

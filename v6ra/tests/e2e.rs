@@ -412,3 +412,54 @@ fn another_router_that_disagrees_is_counted() {
         metrics(&lab.router, 9562)
     );
 }
+
+#[test]
+fn runs_as_the_user_of_dash_dash_user_and_notifies_readiness() {
+    if !root_or_skip(
+        "runs_as_the_user_of_dash_dash_user_and_notifies_readiness",
+        &["ip", "rdisc6", "bash"],
+    ) {
+        return;
+    }
+    let lab = Lab::new();
+    let config = lab.dir.write("radvd.conf", CLASSIC);
+    let sock_path = lab.dir.0.join("notify.sock");
+    let sock = std::os::unix::net::UnixDatagram::bind(&sock_path).unwrap();
+    sock.set_read_timeout(Some(WAIT)).unwrap();
+    // Writable by all, as systemd's is.
+    std::fs::set_permissions(
+        &sock_path,
+        std::os::unix::fs::PermissionsExt::from_mode(0o777),
+    )
+    .unwrap();
+    // Port 99 needs root to bind: it is bound before the switch.
+    let mut cmd = lab.router.command(env!("CARGO_BIN_EXE_v6rad"));
+    cmd.arg("-C")
+        .arg(&config)
+        .args(["--user", "nobody", "--metrics", "127.0.0.1:99"])
+        .env("NOTIFY_SOCKET", &sock_path)
+        .stdout(Stdio::null());
+    let mut daemon = lab.router.spawn(&mut cmd);
+    let mut buf = [0u8; 64];
+    let n = sock.recv(&mut buf).expect("a readiness notification");
+    assert_eq!(&buf[..n], b"READY=1");
+    v6kit_testkit::runs_as(daemon.id(), "nobody").unwrap();
+
+    let prefix: Ipv6Net = "2001:db8:1::/64".parse().unwrap();
+    let expected = v6core::eui64::slaac(prefix, lab.client_mac()).unwrap();
+    assert!(
+        wait_until(WAIT, || lab
+            .client_addrs()
+            .contains(&format!("{expected}/64"))),
+        "no SLAAC address {expected}: {}",
+        lab.client_addrs()
+    );
+    // Sockets opened after the switch (the answer to a solicitation goes
+    // through the interface's raw socket) still work.
+    let out = lab.client.output("rdisc6", &["-1", "-w", "2000", "eth0"]);
+    assert!(out.status.success(), "rdisc6: {out:?}");
+    assert!(metrics(&lab.router, 99).contains("v6rad_advertisements_sent_total"));
+    stop(&mut daemon);
+    let n = sock.recv(&mut buf).expect("a stopping notification");
+    assert_eq!(&buf[..n], b"STOPPING=1");
+}

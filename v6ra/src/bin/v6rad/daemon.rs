@@ -14,6 +14,8 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
+use v6kit_daemon::notify::notify;
+use v6kit_daemon::privilege::{self, Account, Capability};
 use v6ra::advertiser::Reason;
 use v6ra::config::{Config, InterfaceConfig, LinkInfo};
 use v6ra::wire::{Packet, Repr};
@@ -40,6 +42,8 @@ pub(crate) struct Options {
     pub(crate) verbose: bool,
     /// Where to serve the counters.
     pub(crate) metrics: Option<SocketAddr>,
+    /// Whom to run as once the counters' port is bound (`--username`).
+    pub(crate) user: Option<Account>,
 }
 
 /// What the main task tells an interface task.
@@ -91,6 +95,10 @@ pub(crate) async fn run(config: Config, options: Options) -> Result<(), String> 
         std::fs::write(pidfile, format!("{}\n", std::process::id()))
             .map_err(|e| format!("cannot write {}: {e}", pidfile.display()))?;
     }
+    if let Some(account) = &options.user {
+        // The interfaces' raw sockets are opened as they come and go.
+        privilege::drop_to(account, &[Capability::NetRaw]).map_err(|e| e.to_string())?;
+    }
     eprintln!(
         "v6rad: started with {} ({} interfaces)",
         options.config_path.display(),
@@ -101,13 +109,19 @@ pub(crate) async fn run(config: Config, options: Options) -> Result<(), String> 
         let name = i.name.clone();
         tasks.insert(name, spawn(i, &metrics, options.verbose));
     }
+    notify("READY=1");
     loop {
         tokio::select! {
-            _ = hup.recv() => reload(&options, &mut tasks, &metrics).await,
+            _ = hup.recv() => {
+                notify("RELOADING=1");
+                reload(&options, &mut tasks, &metrics).await;
+                notify("READY=1");
+            }
             _ = term.recv() => break,
             _ = int.recv() => break,
         }
     }
+    notify("STOPPING=1");
     eprintln!("v6rad: stopping, sending final advertisements");
     for task in tasks.values() {
         let _ = task.control.send(Control::Shutdown).await;

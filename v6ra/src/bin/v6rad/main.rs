@@ -64,9 +64,14 @@ struct Args {
     #[arg(short = 'f', long = "facility", value_name = "NUM")]
     facility: Option<String>,
 
-    /// radvd's user to switch to; v6rad keeps the user it was started as
-    /// (run it as a user with CAP_NET_RAW instead).
-    #[arg(short = 'u', long = "username", value_name = "USER")]
+    /// Started as root: switch to this user once the configuration is
+    /// read, keeping only CAP_NET_RAW for the raw ICMPv6 sockets.
+    #[arg(
+        short = 'u',
+        long = "username",
+        visible_alias = "user",
+        value_name = "USER"
+    )]
     username: Option<String>,
 
     /// radvd's single-process mode; v6rad is always one process.
@@ -90,9 +95,6 @@ fn main() -> ExitCode {
     if let Some(file) = &args.logfile {
         eprintln!("v6rad: logging to standard error, not {}", file.display());
     }
-    if let Some(user) = &args.username {
-        eprintln!("v6rad: not switching to user {user}; give v6rad CAP_NET_RAW instead");
-    }
     let config = match v6ra::config::load(&args.config) {
         Ok(config) => config,
         Err(e) => {
@@ -107,6 +109,16 @@ fn main() -> ExitCode {
         println!("{}: configuration is good", args.config.display());
         return ExitCode::SUCCESS;
     }
+    let user = match &args.username {
+        Some(u) => match v6kit_daemon::privilege::Account::lookup(u, None) {
+            Ok(a) => Some(a),
+            Err(e) => {
+                eprintln!("v6rad: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        None => None,
+    };
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -122,6 +134,7 @@ fn main() -> ExitCode {
         pidfile: args.pidfile,
         verbose: args.debug > 0,
         metrics: args.metrics,
+        user,
     };
     match runtime.block_on(daemon::run(config, options)) {
         Ok(()) => ExitCode::SUCCESS,
