@@ -38,24 +38,24 @@ const V6_ERROR_MAX: usize = 1280;
 const RFC4884_MIN_ORIGINAL: usize = 128;
 
 /// ICMPv4 types (RFC 792).
-mod v4 {
-    pub(super) const ECHO_REPLY: u8 = 0;
-    pub(super) const DEST_UNREACH: u8 = 3;
-    pub(super) const SOURCE_QUENCH: u8 = 4;
-    pub(super) const REDIRECT: u8 = 5;
-    pub(super) const ECHO_REQUEST: u8 = 8;
-    pub(super) const TIME_EXCEEDED: u8 = 11;
-    pub(super) const PARAM_PROBLEM: u8 = 12;
+pub(crate) mod v4 {
+    pub(crate) const ECHO_REPLY: u8 = 0;
+    pub(crate) const DEST_UNREACH: u8 = 3;
+    pub(crate) const SOURCE_QUENCH: u8 = 4;
+    pub(crate) const REDIRECT: u8 = 5;
+    pub(crate) const ECHO_REQUEST: u8 = 8;
+    pub(crate) const TIME_EXCEEDED: u8 = 11;
+    pub(crate) const PARAM_PROBLEM: u8 = 12;
 }
 
 /// ICMPv6 types (RFC 4443).
-mod v6 {
-    pub(super) const DEST_UNREACH: u8 = 1;
-    pub(super) const PACKET_TOO_BIG: u8 = 2;
-    pub(super) const TIME_EXCEEDED: u8 = 3;
-    pub(super) const PARAM_PROBLEM: u8 = 4;
-    pub(super) const ECHO_REQUEST: u8 = 128;
-    pub(super) const ECHO_REPLY: u8 = 129;
+pub(crate) mod v6 {
+    pub(crate) const DEST_UNREACH: u8 = 1;
+    pub(crate) const PACKET_TOO_BIG: u8 = 2;
+    pub(crate) const TIME_EXCEEDED: u8 = 3;
+    pub(crate) const PARAM_PROBLEM: u8 = 4;
+    pub(crate) const ECHO_REQUEST: u8 = 128;
+    pub(crate) const ECHO_REPLY: u8 = 129;
 }
 
 /// Whether an ICMPv4 type is an error message, which must not be answered

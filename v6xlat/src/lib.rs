@@ -47,6 +47,7 @@ mod icmp;
 mod ipv4;
 mod ipv6;
 pub mod mapping;
+pub mod nat64;
 mod outcome;
 pub mod pool;
 pub mod tayga;

@@ -150,6 +150,30 @@ drop_reasons! {
     /// The source needed an address from the dynamic pool and none was
     /// free; see [`Translator::refuse`](crate::Translator::refuse).
     PoolExhausted => "pool_exhausted",
+    /// Stateful NAT64: an IPv4 packet to a pool4 transport address that no
+    /// BIB entry binds (RFC 6146 sections 3.5.1 to 3.5.3).
+    NoBinding => "no_binding",
+    /// Stateful NAT64: no session for a packet that cannot open one: an ICMP
+    /// error, a TCP segment other than a SYN, a fragment whose first
+    /// fragment was not seen (RFC 6146 sections 3.4 and 3.5).
+    NoSession => "no_session",
+    /// Stateful NAT64: address-dependent filtering refused an IPv4 packet
+    /// from an address the IPv6 host has not sent to (RFC 6146 section
+    /// 3.5.1, RFC 4787 section 5).
+    Filtered => "filtered",
+    /// Stateful NAT64: the session table is at its configured maximum.
+    SessionLimit => "session_limit",
+    /// Stateful NAT64: the IPv6 host has its configured maximum of sessions.
+    HostSessionLimit => "host_session_limit",
+    /// Stateful NAT64: pool4 has no free transport address for a new BIB entry.
+    PortsExhausted => "ports_exhausted",
+    /// Stateful NAT64: an IPv4 SYN without a BIB entry, kept for
+    /// TCP_INCOMING_SYN in case the IPv6 side opens the same connection
+    /// (simultaneous open, RFC 6146 section 3.5.2.2).
+    SynStored => "tcp_syn_stored",
+    /// Stateful NAT64: a protocol other than TCP, UDP and ICMP, for which
+    /// RFC 6146 keeps no state.
+    ProtocolUnsupported => "protocol_unsupported",
 }
 
 impl core::fmt::Display for DropReason {

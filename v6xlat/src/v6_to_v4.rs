@@ -17,6 +17,19 @@ const DF_THRESHOLD: usize = 1260;
 /// Translates the IPv6 packet `input` (RFC 7915 section 5.1), and back
 /// again if it must hairpin to the IPv6 side (RFC 7757 section 4.2).
 pub(crate) fn translate<M: Mapping>(t: &Translator<M>, input: &[u8], out: &mut [u8]) -> Outcome {
+    translate_with(t, input, out, |outcome, out| back_to_ipv6(t, outcome, out))
+}
+
+/// Translates the IPv6 packet `input` (RFC 7915 section 5.1); when the
+/// mapping says the packet hairpins, `hairpin` gets the IPv4 result and
+/// decides what becomes of it. Stateful NAT64 sends it through its session
+/// table on the way back (RFC 6146 section 3.8).
+pub(crate) fn translate_with<M: Mapping>(
+    t: &Translator<M>,
+    input: &[u8],
+    out: &mut [u8],
+    hairpin_back: impl FnOnce(Outcome, &mut [u8]) -> Outcome,
+) -> Outcome {
     let ip = match Ipv6Packet::new_checked(input) {
         Ok(ip) => ip,
         Err(ipv6::Malformed::Truncated) => return Outcome::Dropped(DropReason::Truncated),
@@ -101,7 +114,7 @@ pub(crate) fn translate<M: Mapping>(t: &Translator<M>, input: &[u8], out: &mut [
         if is_error {
             let outcome = icmp::error_6to4(t, &ip, &layers, hdr, out, hairpin);
             return if hairpin {
-                back_to_ipv6(t, outcome, out)
+                hairpin_back(outcome, out)
             } else {
                 outcome
             };
@@ -168,7 +181,7 @@ pub(crate) fn translate<M: Mapping>(t: &Translator<M>, input: &[u8], out: &mut [
         Err(reason) => Outcome::Dropped(reason),
     };
     if hairpin {
-        back_to_ipv6(t, outcome, out)
+        hairpin_back(outcome, out)
     } else {
         outcome
     }

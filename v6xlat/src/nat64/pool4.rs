@@ -1,0 +1,380 @@
+//! pool4: the IPv4 transport addresses a stateful NAT64 hands out
+//! (RFC 6146 section 3.5.1.1), and how a new BIB entry picks one
+//! (RFC 6056 section 3.3.3, "algorithm 3").
+
+use core::hash::{Hash, Hasher};
+use core::net::{Ipv4Addr, Ipv6Addr};
+use core::ops::RangeInclusive;
+use std::hash::DefaultHasher;
+
+use ipnet::Ipv4Net;
+
+use super::Protocol;
+
+/// The ports Jool gives a pool4 entry when none are named, the IANA
+/// dynamic range without the ports Linux uses for its own connections.
+pub const DEFAULT_PORTS: RangeInclusive<u16> = 61001..=65535;
+
+/// One address with a range of ports (or ICMP identifiers) for one protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Entry {
+    addr: Ipv4Addr,
+    first: u16,
+    last: u16,
+}
+
+impl Entry {
+    fn len(&self) -> u32 {
+        u32::from(self.last - self.first) + 1
+    }
+}
+
+/// The IPv4 transport addresses of a stateful NAT64, per protocol: a set
+/// of addresses, each with a range of TCP ports, UDP ports and ICMP
+/// identifiers (RFC 6146 section 3.5.1.1, Jool's "pool4").
+///
+/// ```
+/// use v6xlat::nat64::{Pool4, Protocol};
+///
+/// let mut pool = Pool4::new();
+/// // 192.0.2.2, ports 1-3000, for TCP, UDP and ICMP.
+/// pool.add(None, "192.0.2.2/32".parse().unwrap(), 1..=3000).unwrap();
+/// assert!(pool.contains_addr("192.0.2.2".parse().unwrap()));
+/// assert_eq!(pool.capacity(Protocol::Udp), 3000);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pool4 {
+    entries: [Vec<Entry>; 3],
+    sizes: [u64; 3],
+}
+
+/// A pool4 entry that cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Pool4Error {
+    /// The port range is empty (first above last).
+    #[error("empty port range {0}-{1}")]
+    EmptyRange(u16, u16),
+    /// Port 0 is not a TCP or UDP port.
+    #[error("port 0 is not a usable TCP or UDP port")]
+    PortZero,
+    /// The entry overlaps one already in the pool.
+    #[error("{0} ports {1}-{2} overlap an existing pool4 entry")]
+    Overlap(Ipv4Addr, u16, u16),
+    /// More than 65,536 addresses in one entry.
+    #[error("{0} has more addresses than pool4 accepts in one entry (65536)")]
+    TooLarge(Ipv4Net),
+}
+
+impl Pool4 {
+    /// An empty pool.
+    pub fn new() -> Self {
+        Pool4::default()
+    }
+
+    /// Adds every address of `addrs` with `ports` for `protocol`, or for
+    /// TCP, UDP and ICMP when `protocol` is `None` (Jool's `pool4 add`).
+    /// For ICMP the range is one of Echo identifiers.
+    pub fn add(
+        &mut self,
+        protocol: Option<Protocol>,
+        addrs: Ipv4Net,
+        ports: RangeInclusive<u16>,
+    ) -> Result<(), Pool4Error> {
+        let (first, last) = (*ports.start(), *ports.end());
+        if first > last {
+            return Err(Pool4Error::EmptyRange(first, last));
+        }
+        if addrs.prefix_len() < 16 {
+            return Err(Pool4Error::TooLarge(addrs));
+        }
+        let protocols: &[Protocol] = match protocol {
+            Some(ref p) => core::slice::from_ref(p),
+            None => &Protocol::ALL,
+        };
+        for &p in protocols {
+            if first == 0 && p != Protocol::Icmp {
+                return Err(Pool4Error::PortZero);
+            }
+            for addr in every_addr(addrs) {
+                let clash = self.entries[p.index()]
+                    .iter()
+                    .any(|e| e.addr == addr && e.first <= last && first <= e.last);
+                if clash {
+                    return Err(Pool4Error::Overlap(addr, first, last));
+                }
+            }
+        }
+        for &p in protocols {
+            for addr in every_addr(addrs) {
+                let e = Entry { addr, first, last };
+                self.sizes[p.index()] += u64::from(e.len());
+                self.entries[p.index()].push(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether `addr` is one of the pool's addresses, for any protocol.
+    pub fn contains_addr(&self, addr: Ipv4Addr) -> bool {
+        self.entries.iter().flatten().any(|e| e.addr == addr)
+    }
+
+    /// The addresses of the pool for `protocol`.
+    pub fn addrs(&self, protocol: Protocol) -> impl Iterator<Item = Ipv4Addr> + '_ {
+        self.entries[protocol.index()].iter().map(|e| e.addr)
+    }
+
+    /// Whether `addr`:`port` belongs to the pool for `protocol`.
+    pub fn contains(&self, protocol: Protocol, addr: Ipv4Addr, port: u16) -> bool {
+        self.entries[protocol.index()]
+            .iter()
+            .any(|e| e.addr == addr && (e.first..=e.last).contains(&port))
+    }
+
+    /// How many transport addresses the pool has for `protocol`.
+    pub fn capacity(&self, protocol: Protocol) -> u64 {
+        self.sizes[protocol.index()]
+    }
+
+    /// Whether the pool has no address at all.
+    pub fn is_empty(&self) -> bool {
+        self.entries.iter().all(Vec::is_empty)
+    }
+
+    /// The `i`-th transport address of `protocol`, counting through the
+    /// entries in the order they were added.
+    fn nth(&self, protocol: Protocol, mut i: u64) -> (Ipv4Addr, u16) {
+        for e in &self.entries[protocol.index()] {
+            let n = u64::from(e.len());
+            if i < n {
+                return (e.addr, e.first + i as u16);
+            }
+            i -= n;
+        }
+        unreachable!("index beyond the pool's capacity")
+    }
+
+    /// Chooses a free transport address for a new BIB entry of
+    /// `protocol` from `src`:`sport` (first packet to `dst`:`dport`).
+    ///
+    /// RFC 6056 section 3.3.3 (algorithm 3): the search starts at an offset
+    /// given by a keyed hash of the packet's fields that `hash` selects and
+    /// of `secret`, so that different hosts spread over the pool and an
+    /// outsider cannot predict the port, and walks the pool from there.
+    /// Within the walk, RFC 6146 section 3.5.1.1 and RFC 4787 sections
+    /// 4.2.1 and 4.2.2 ask to keep the port's range (below 1024 or not) and
+    /// parity: the first free address that keeps both wins, else the first
+    /// free one. `in_use` says whether an address is taken. At most `limit`
+    /// addresses are tried.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn allocate(
+        &self,
+        protocol: Protocol,
+        src: Ipv6Addr,
+        sport: u16,
+        dst: Ipv4Addr,
+        dport: u16,
+        hash: PortHash,
+        secret: u64,
+        limit: u64,
+        in_use: impl Fn(Ipv4Addr, u16) -> bool,
+    ) -> Option<(Ipv4Addr, u16)> {
+        let n = self.capacity(protocol);
+        if n == 0 {
+            return None;
+        }
+        let mut h = DefaultHasher::new();
+        secret.hash(&mut h);
+        protocol.index().hash(&mut h);
+        if hash.src_addr {
+            src.hash(&mut h);
+        }
+        if hash.src_port {
+            sport.hash(&mut h);
+        }
+        if hash.dst_addr {
+            dst.hash(&mut h);
+        }
+        if hash.dst_port {
+            dport.hash(&mut h);
+        }
+        let offset = h.finish() % n;
+        let low = sport < 1024;
+        let mut fallback = None;
+        for k in 0..n.min(limit) {
+            let (addr, port) = self.nth(protocol, (offset + k) % n);
+            if in_use(addr, port) {
+                continue;
+            }
+            let keeps =
+                protocol == Protocol::Icmp || ((port < 1024) == low && port % 2 == sport % 2);
+            if keeps {
+                return Some((addr, port));
+            }
+            fallback.get_or_insert((addr, port));
+        }
+        fallback
+    }
+}
+
+/// Every address of `net`, network and broadcast included: pool4 takes
+/// them all, as Jool does.
+fn every_addr(net: Ipv4Net) -> impl Iterator<Item = Ipv4Addr> {
+    (net.network().to_bits()..=net.broadcast().to_bits()).map(Ipv4Addr::from_bits)
+}
+
+/// Which fields of a new flow's first packet choose where the pool4
+/// search starts (RFC 6056 section 3.3.3's F(); Jool's `f-args`). The
+/// default is Jool's: source address, destination address and port, so
+/// that one host's flows to one server share no port while different
+/// hosts spread over the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PortHash {
+    /// The IPv6 source address.
+    pub src_addr: bool,
+    /// The IPv6 source port (or ICMP identifier).
+    pub src_port: bool,
+    /// The IPv4 destination address.
+    pub dst_addr: bool,
+    /// The destination port.
+    pub dst_port: bool,
+}
+
+impl Default for PortHash {
+    fn default() -> Self {
+        PortHash {
+            src_addr: true,
+            src_port: false,
+            dst_addr: true,
+            dst_port: true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    fn pool() -> Pool4 {
+        let mut p = Pool4::new();
+        p.add(None, "192.0.2.2/32".parse().unwrap(), 1..=3000)
+            .unwrap();
+        p
+    }
+
+    #[test]
+    fn add_rejects_bad_entries() {
+        let mut p = pool();
+        let a: Ipv4Net = "192.0.2.2/32".parse().unwrap();
+        assert_eq!(
+            p.add(None, a, 3000..=3001),
+            Err(Pool4Error::Overlap(
+                "192.0.2.2".parse().unwrap(),
+                3000,
+                3001
+            ))
+        );
+        assert_eq!(
+            p.add(None, a, RangeInclusive::new(10, 9)),
+            Err(Pool4Error::EmptyRange(10, 9))
+        );
+        assert_eq!(
+            p.add(Some(Protocol::Udp), a, 0..=9),
+            Err(Pool4Error::PortZero)
+        );
+        p.add(Some(Protocol::Tcp), a, 3001..=4000).unwrap();
+        assert_eq!(p.capacity(Protocol::Tcp), 4000);
+        assert_eq!(p.capacity(Protocol::Udp), 3000);
+        assert!(p.contains(Protocol::Tcp, a.addr(), 3500));
+        assert!(!p.contains(Protocol::Udp, a.addr(), 3500));
+        let mut q = Pool4::new();
+        q.add(Some(Protocol::Icmp), a, 0..=10).unwrap();
+        assert_eq!(q.capacity(Protocol::Icmp), 11);
+    }
+
+    #[test]
+    fn allocation_keeps_parity_and_range_and_is_deterministic() {
+        let p = pool();
+        let src: Ipv6Addr = "2001:db8::5".parse().unwrap();
+        let dst: Ipv4Addr = "198.51.100.7".parse().unwrap();
+        let h = PortHash::default();
+        for sport in [1u16, 2, 1023, 1024, 40000, 40001] {
+            let (a, port) = p
+                .allocate(
+                    Protocol::Udp,
+                    src,
+                    sport,
+                    dst,
+                    80,
+                    h,
+                    7,
+                    u64::MAX,
+                    |_, _| false,
+                )
+                .unwrap();
+            assert_eq!(a, "192.0.2.2".parse::<Ipv4Addr>().unwrap());
+            assert_eq!(port % 2, sport % 2);
+            assert_eq!(port < 1024, sport < 1024);
+            let again = p.allocate(
+                Protocol::Udp,
+                src,
+                sport,
+                dst,
+                80,
+                h,
+                7,
+                u64::MAX,
+                |_, _| false,
+            );
+            assert_eq!(again, Some((a, port)));
+        }
+    }
+
+    #[test]
+    fn hosts_spread_and_a_full_pool_gives_nothing() {
+        let mut p = Pool4::new();
+        p.add(
+            Some(Protocol::Udp),
+            "192.0.2.2/32".parse().unwrap(),
+            5000..=5009,
+        )
+        .unwrap();
+        let dst: Ipv4Addr = "198.51.100.7".parse().unwrap();
+        let h = PortHash::default();
+        let starts: HashSet<u16> = (1..50u16)
+            .map(|i| {
+                let src = Ipv6Addr::from_bits(0x2001_0db8 << 96 | u128::from(i));
+                p.allocate(Protocol::Udp, src, 5000, dst, 53, h, 1, u64::MAX, |_, _| {
+                    false
+                })
+                .unwrap()
+                .1
+            })
+            .collect();
+        assert!(starts.len() >= 4, "{starts:?}");
+        // Only odd ports are free: an even source port gets one anyway.
+        let src: Ipv6Addr = "2001:db8::1".parse().unwrap();
+        let (_, port) = p
+            .allocate(
+                Protocol::Udp,
+                src,
+                2000,
+                dst,
+                53,
+                h,
+                1,
+                u64::MAX,
+                |_, port| port % 2 == 0,
+            )
+            .unwrap();
+        assert_eq!(port % 2, 1);
+        assert_eq!(
+            p.allocate(Protocol::Udp, src, 2000, dst, 53, h, 1, u64::MAX, |_, _| {
+                true
+            }),
+            None
+        );
+    }
+}
