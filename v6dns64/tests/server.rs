@@ -340,3 +340,61 @@ fn bad_configuration_is_reported_before_starting() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn runs_as_the_user_of_dash_dash_user_on_port_53() {
+    use v6kit_testkit::{Netns, root_or_skip, runs_as};
+    if !root_or_skip(
+        "runs_as_the_user_of_dash_dash_user_on_port_53",
+        &["dig", "ip"],
+    ) {
+        return;
+    }
+    // Port 53 of its own namespace's loopback: no other resolver is there.
+    let ns = Netns::new("dns64user");
+    let dir = temp_dir("user");
+    let zone = write(&dir, "lab.zone", ZONE);
+    let sock_path = dir.join("notify.sock");
+    let sock = std::os::unix::net::UnixDatagram::bind(&sock_path).unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    // Writable by all, as systemd's is.
+    std::fs::set_permissions(
+        &sock_path,
+        std::os::unix::fs::PermissionsExt::from_mode(0o777),
+    )
+    .unwrap();
+    let mut cmd = ns.command(env!("CARGO_BIN_EXE_v6dns64d"));
+    cmd.args(["--listen", "[::1]:53", "--allow", "::1/128", "--static"])
+        .arg(&zone)
+        .args(["--user", "nobody"])
+        .env("NOTIFY_SOCKET", &sock_path)
+        .stderr(std::process::Stdio::null());
+    let d = ns.spawn(&mut cmd);
+    let mut buf = [0u8; 16];
+    let n = sock.recv(&mut buf).expect("a readiness notification");
+    assert_eq!(&buf[..n], b"READY=1");
+    runs_as(d.id(), "nobody").unwrap();
+    // 192.0.2.33 in 64:ff9b::/96 (RFC 6052 section 2.4).
+    let out = ns.run(
+        "dig",
+        &["@::1", "+short", "+time=3", "v4only.example.", "AAAA"],
+    );
+    assert!(out.lines().any(|l| l == "64:ff9b::c000:221"), "{out}");
+    drop(d);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_unknown_user_exits_2_naming_it() {
+    let out = Command::new(env!("CARGO_BIN_EXE_v6dns64d"))
+        .args(["--upstream", "192.0.2.53", "--user", "no-such-user-v6kit"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--user no-such-user-v6kit: no such user"),
+        "{err}"
+    );
+}

@@ -10,8 +10,10 @@ use tokio::net::{TcpListener, UdpSocket};
 use v6dns64::Dns64;
 use v6dns64::server::config::{Args, Config};
 use v6dns64::server::upstream::Upstreams;
-use v6dns64::server::{Listeners, Server, run};
+use v6dns64::server::{Listeners, Server, run, udp};
 use v6dns64::zone::Zone;
+use v6kit_daemon::notify::notify;
+use v6kit_daemon::privilege::{self, Account};
 
 fn main() -> ExitCode {
     // Bad arguments: clap names them and exits with 2.
@@ -42,6 +44,16 @@ fn main() -> ExitCode {
         );
         return ExitCode::SUCCESS;
     }
+    let user = match &args.user {
+        Some(u) => match Account::lookup(u, None) {
+            Ok(a) => Some(a),
+            Err(e) => {
+                eprintln!("v6dns64d: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        None => None,
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(config.workers.max(1))
         .enable_all()
@@ -53,7 +65,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(serve(config, zones)) {
+    match runtime.block_on(serve(config, zones, user)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("v6dns64d: {e}");
@@ -62,14 +74,16 @@ fn main() -> ExitCode {
     }
 }
 
-async fn serve(config: Config, zones: Vec<Zone>) -> std::io::Result<()> {
+async fn serve(config: Config, zones: Vec<Zone>, user: Option<Account>) -> std::io::Result<()> {
     // Before anything is announced, so that a signal sent as soon as the
     // addresses are known already stops the server gracefully.
     let shutdown = shutdown_signal()?;
     let mut listeners = Listeners::default();
     for addr in &config.listen {
         let err = |e: std::io::Error| std::io::Error::new(e.kind(), format!("{addr}: {e}"));
-        let udp = UdpSocket::bind(addr).await.map_err(err)?;
+        let udp = udp::bind_shared(*addr).map_err(err)?;
+        udp.set_nonblocking(true).map_err(err)?;
+        let udp = UdpSocket::from_std(udp).map_err(err)?;
         // Port 0 picks the UDP port; TCP takes the same one.
         let tcp = TcpListener::bind(udp.local_addr()?).await.map_err(err)?;
         eprintln!("v6dns64d: listening on {} (UDP and TCP)", udp.local_addr()?);
@@ -81,12 +95,18 @@ async fn serve(config: Config, zones: Vec<Zone>) -> std::io::Result<()> {
         eprintln!("v6dns64d: metrics on http://{}/metrics", l.local_addr()?);
         listeners.metrics = Some(l);
     }
+    if let Some(account) = &user {
+        // Nothing after the sockets needs a privilege.
+        privilege::drop_to(account, &[]).map_err(std::io::Error::other)?;
+        eprintln!("v6dns64d: running as user {}", account.name());
+    }
     let server = Arc::new(Server::new(
         Dns64::new(config.policy),
         zones,
         Upstreams::new(config.upstreams, config.timeout),
         config.cache_size,
     ));
+    notify("READY=1");
     run(listeners, server, config.workers, shutdown).await;
     eprintln!("v6dns64d: stopped");
     Ok(())

@@ -85,6 +85,9 @@ pub struct Args {
     /// Check the configuration and the zone files, then exit.
     #[arg(long)]
     pub check: bool,
+    /// Started as root: switch to this user once the sockets are bound.
+    #[arg(long, value_name = "USER")]
+    pub user: Option<String>,
 }
 
 /// The settings in force.
@@ -272,6 +275,7 @@ fn parse_file(text: &str, path: &Path) -> Result<Args, FileError> {
         workers: f.workers,
         config: None,
         check: false,
+        user: None,
     })
 }
 
