@@ -6,18 +6,14 @@
 //! `../shared/conformance/jool-graybox/`. The test fails when they are
 //! missing rather than passing vacuously.
 
-use std::collections::BTreeSet;
-use std::fs;
-use std::net::{Ipv4Addr, Ipv6Addr};
-use std::path::{Path, PathBuf};
+mod common;
 
+use std::net::{Ipv4Addr, Ipv6Addr};
+use std::path::Path;
+
+use common::jool::{DATA, Pair, compare, pairs, read};
 use v6xlat::mapping::{Eamt, EamtThenPrefix, Rfc6052};
 use v6xlat::{Config, Outcome, Translator};
-
-const DATA: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/conformance/jool-graybox"
-);
 
 /// Pairs that are known not to pass, by input and expected file, with the
 /// reason. Everything else must pass, and every entry here must still fail.
@@ -28,41 +24,6 @@ const DATA: &str = concat!(
 /// (errors from the translator's own address, TTL 64, DF clear, 576/1280
 /// limits, DF above 1260 bytes) is what the translator does by default.
 const ALLOWED_FAILURES: &[(&str, &str, &str)] = &[];
-
-/// One row of `pairs.tsv`.
-struct Pair {
-    group: String,
-    input: String,
-    expected: Vec<String>,
-    ignore: BTreeSet<usize>,
-    delta: String,
-}
-
-fn pairs(dir: &Path) -> Vec<Pair> {
-    let tsv = dir.join("pairs.tsv");
-    let text = fs::read_to_string(&tsv)
-        .unwrap_or_else(|e| panic!("the Jool vectors are missing ({}: {e})", tsv.display()));
-    text.lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .map(|l| l.split('\t').collect::<Vec<_>>())
-        .filter(|c| c[0] == "siit")
-        .map(|c| {
-            assert_eq!(c.len(), 8, "pairs.tsv row with {} columns: {c:?}", c.len());
-            let ignore = if c[6] == "-" {
-                BTreeSet::new()
-            } else {
-                c[6].split(',').map(|o| o.parse().unwrap()).collect()
-            };
-            Pair {
-                group: c[1].to_owned(),
-                input: c[4].to_owned(),
-                expected: c[5].split(';').map(str::to_owned).collect(),
-                ignore,
-                delta: c[7].to_owned(),
-            }
-        })
-        .collect()
-}
 
 fn eamt(extra: bool) -> Eamt {
     let mut t = Eamt::new();
@@ -126,11 +87,6 @@ fn configs(delta: &str) -> Vec<Config<EamtThenPrefix>> {
     vec![cfg]
 }
 
-fn read(dir: &Path, name: &str) -> Vec<u8> {
-    let path: PathBuf = dir.join(name);
-    fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
 /// Runs one pair; `Err` says what went wrong.
 fn run(dir: &Path, pair: &Pair, cfg: Config<EamtThenPrefix>) -> Result<(), String> {
     let xlat = Translator::new(cfg).map_err(|e| e.to_string())?;
@@ -141,46 +97,13 @@ fn run(dir: &Path, pair: &Pair, cfg: Config<EamtThenPrefix>) -> Result<(), Strin
         return Err(format!("dropped: {}", reason.as_str()));
     }
     let got: Vec<&[u8]> = outcome.packets(&out).collect();
-    if got.len() != pair.expected.len() {
-        return Err(format!(
-            "{} packet(s) instead of {} ({:?})",
-            got.len(),
-            pair.expected.len(),
-            outcome
-        ));
-    }
-    for (i, (got, name)) in got.iter().zip(&pair.expected).enumerate() {
-        let want = read(dir, name);
-        if got.len() != want.len() {
-            return Err(format!(
-                "packet {i}: {} bytes instead of {}",
-                got.len(),
-                want.len()
-            ));
-        }
-        let diff: Vec<usize> = (0..want.len())
-            .filter(|o| got[*o] != want[*o] && !pair.ignore.contains(o))
-            .collect();
-        if !diff.is_empty() {
-            let shown: Vec<String> = diff
-                .iter()
-                .take(8)
-                .map(|&o| format!("{o}: {:02x} not {:02x}", got[o], want[o]))
-                .collect();
-            return Err(format!(
-                "packet {i}: {} byte(s) differ: {}",
-                diff.len(),
-                shown.join(", ")
-            ));
-        }
-    }
-    Ok(())
+    compare(dir, pair, &got).map_err(|e| format!("{e} ({outcome:?})"))
 }
 
 #[test]
 fn jool_siit_vectors() {
     let dir = Path::new(DATA);
-    let pairs = pairs(dir);
+    let pairs = pairs(dir, "siit");
     assert!(
         pairs.len() > 100,
         "only {} SIIT pairs in pairs.tsv",

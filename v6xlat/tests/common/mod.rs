@@ -4,6 +4,8 @@
 //! the wire formats.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod jool;
+
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use v6core::Pref64;
