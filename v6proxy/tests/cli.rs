@@ -87,3 +87,16 @@ fn a_bad_file_line_names_file_line_and_token() {
         stderr(&o)
     );
 }
+
+#[test]
+fn an_unknown_user_exits_2_naming_it() {
+    let mut args = GOOD.to_vec();
+    args.extend(["--user", "no-such-user-v6kit"]);
+    let o = v6proxyd(&args);
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    assert!(
+        stderr(&o).contains("--user no-such-user-v6kit: no such user"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -291,6 +291,24 @@ fn ipv4_clients_reach_ipv6_only_sites_by_host_and_by_sni() {
 }
 
 #[test]
+fn runs_as_the_user_of_dash_dash_user_on_ports_80_and_443() {
+    if !root_or_skip(
+        "runs_as_the_user_of_dash_dash_user_on_ports_80_and_443",
+        TOOLS,
+    ) {
+        return;
+    }
+    let lab = Lab::new("user");
+    let relay = lab.relay(&["--user", "nobody"]);
+    v6kit_testkit::runs_as(relay.id(), "nobody").unwrap();
+    let (code, body) = lab.curl("https://tls.example.test/");
+    assert_eq!(code, "200", "{body}");
+    assert!(body.starts_with("site=tls.example.test tls=yes"), "{body}");
+    let (code, body) = lab.curl("http://http.example.test/");
+    assert_eq!(code, "200", "{body}");
+}
+
+#[test]
 fn silent_and_garbage_clients_are_dropped_and_counted() {
     if !root_or_skip("silent_and_garbage_clients_are_dropped_and_counted", TOOLS) {
         return;

@@ -202,6 +202,37 @@ fn iface_rule_joins_the_two_links_and_answers_only_for_present_addresses() {
 }
 
 #[test]
+fn runs_as_the_user_of_dash_dash_user_and_still_adds_routes() {
+    if !root_or_skip(
+        "runs_as_the_user_of_dash_dash_user_and_still_adds_routes",
+        TOOLS,
+    ) {
+        return;
+    }
+    let lab = Lab::new();
+    let conf = TempFile::new(IFACE_CONF);
+    let daemon = lab.v6proxyd(&["--config", conf.0.to_str().unwrap(), "--user", "nobody"]);
+    // Packet sockets, all-multicast mode and the autowired route are all
+    // made after the switch, with the capabilities kept for them.
+    assert!(
+        wait_until(WAIT, || lab.both_ways()),
+        "router and internal machine do not reach each other through v6proxyd ndp as nobody"
+    );
+    v6kit_testkit::runs_as(daemon.id(), "nobody").unwrap();
+    assert!(
+        lab.middle_routes().contains("dev int0"),
+        "{}",
+        lab.middle_routes()
+    );
+    stop(daemon);
+    assert!(
+        !lab.middle_routes().contains("dev int0"),
+        "{}",
+        lab.middle_routes()
+    );
+}
+
+#[test]
 fn static_rule_answers_for_the_whole_prefix() {
     if !root_or_skip("static_rule_answers_for_the_whole_prefix", TOOLS) {
         return;
@@ -302,6 +333,22 @@ fn kernel_mode_programs_proxy_entries_and_removes_them() {
         .middle
         .run("sysctl", &["-n", "net.ipv6.conf.ext0.proxy_ndp"]);
     assert_eq!(proxy_ndp.trim(), "0");
+}
+
+#[test]
+fn an_unknown_user_exits_2_naming_it() {
+    let conf = TempFile::new(IFACE_CONF);
+    let out = Command::new(env!("CARGO_BIN_EXE_v6proxyd"))
+        .args(["ndp", "-c", conf.0.to_str().unwrap()])
+        .args(["--user", "no-such-user-v6kit"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--user no-such-user-v6kit: no such user"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -19,6 +19,8 @@ use clap::Args;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+use v6kit_daemon::notify::notify;
+use v6kit_daemon::privilege::{self, Account, Capability};
 use v6proxy::ndp::config::{self, Config};
 use v6proxy::ndp::{HostRoute, Output, Responder, Route};
 
@@ -73,6 +75,12 @@ pub(crate) struct NdpArgs {
     /// Serve Prometheus text counters at http://ADDR/metrics.
     #[arg(long, value_name = "ADDR")]
     metrics: Option<SocketAddr>,
+
+    /// Started as root: switch to this user once the counters' port is
+    /// bound, keeping CAP_NET_ADMIN and CAP_NET_RAW for the interfaces,
+    /// routes and proxy entries it opens and adds while it runs.
+    #[arg(long, value_name = "USER")]
+    user: Option<String>,
 }
 
 /// Runs the subcommand.
@@ -95,6 +103,16 @@ pub(crate) fn main(args: NdpArgs) -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
+    let user = match &args.user {
+        Some(u) => match Account::lookup(u, None) {
+            Ok(a) => Some(a),
+            Err(e) => {
+                eprintln!("v6proxyd: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        None => None,
+    };
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -113,6 +131,10 @@ pub(crate) fn main(args: NdpArgs) -> ExitCode {
                 .map_err(|e| format!("--metrics {addr}: {e}"))?;
             let c = counters.clone();
             tokio::spawn(v6kit_daemon::metrics::serve(listener, move || c.render()));
+        }
+        if let Some(account) = &user {
+            privilege::drop_to(account, &[Capability::NetAdmin, Capability::NetRaw])
+                .map_err(|e| e.to_string())?;
         }
         if args.kernel {
             kernel::run(&args, config, counters).await
@@ -212,6 +234,7 @@ async fn run(path: PathBuf, config: Config, counters: Arc<Counters>) -> Result<(
             .collect::<Vec<_>>()
             .join(", ")
     );
+    notify("READY=1");
     loop {
         let deadline = d
             .responder
@@ -222,12 +245,17 @@ async fn run(path: PathBuf, config: Config, counters: Arc<Counters>) -> Result<(
             _ = tokio::time::sleep_until(deadline) => d.responder.handle_timeout(Instant::now()),
             _ = route_tick.tick() => d.refresh_routes().await,
             _ = addr_tick.tick() => d.responder.set_local_addresses(link::local_addresses()),
-            _ = hup.recv() => d.reload(&path).await,
+            _ = hup.recv() => {
+                notify("RELOADING=1");
+                d.reload(&path).await;
+                notify("READY=1");
+            }
             _ = term.recv() => break,
             _ = int.recv() => break,
         }
         d.drain().await;
     }
+    notify("STOPPING=1");
     tracing::info!("ndp: stopping; removing what was added");
     d.responder.shutdown();
     d.drain().await;

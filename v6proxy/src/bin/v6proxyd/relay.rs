@@ -7,6 +7,8 @@ use std::sync::Arc;
 
 use clap::Args;
 use tokio::net::TcpListener;
+use v6kit_daemon::notify::notify;
+use v6kit_daemon::privilege::{self, Account};
 use v6proxy::relay::config::{Builder, Config};
 use v6proxy::relay::server::{self, Relay, host};
 
@@ -83,6 +85,10 @@ pub(crate) struct RelayArgs {
     /// Copy through a buffer instead of splice(2).
     #[arg(long)]
     no_splice: bool,
+
+    /// Started as root: switch to this user once the ports are bound.
+    #[arg(long, value_name = "USER")]
+    user: Option<String>,
 }
 
 impl RelayArgs {
@@ -199,12 +205,22 @@ pub(crate) fn main(args: RelayArgs) -> ExitCode {
         );
         return ExitCode::SUCCESS;
     }
+    let user = match &args.user {
+        Some(u) => match Account::lookup(u, None) {
+            Ok(a) => Some(a),
+            Err(e) => {
+                eprintln!("v6proxyd: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        None => None,
+    };
     raise_file_limit(config.max_connections);
     let workers = args.workers.map_or_else(
         || std::thread::available_parallelism().map_or(1, |n| n.get()),
         usize::from,
     );
-    match serve(config, router, workers) {
+    match serve(config, router, workers, user) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("v6proxyd: {e}");
@@ -221,6 +237,7 @@ fn serve(
     config: Config,
     router: v6proxy::relay::route::Router,
     workers: usize,
+    user: Option<Account>,
 ) -> std::io::Result<()> {
     use tokio::signal::unix::{SignalKind, signal};
     // Every listener is bound before anything starts, so that a busy port
@@ -255,6 +272,10 @@ fn serve(
         }
         std::io::Result::Ok(signals)
     })?;
+    if let Some(account) = &user {
+        // Relaying needs no privilege once the ports are bound.
+        privilege::drop_to(account, &[]).map_err(std::io::Error::other)?;
+    }
     for l in &sets[0] {
         tracing::info!("relaying on {} with {workers} worker(s)", l.local_addr()?);
     }
@@ -283,11 +304,13 @@ fn serve(
         threads.push(t);
     }
     main_rt.block_on(async {
+        notify("READY=1");
         // The metrics endpoint is served on this thread meanwhile.
         tokio::select! {
             _ = term.recv() => {}
             _ = int.recv() => {}
         }
+        notify("STOPPING=1");
         tracing::info!("shutting down");
         let _ = stop_tx.send(true);
         // Serve metrics while the workers drain.

@@ -145,6 +145,7 @@ pub(super) async fn run(
         sig(SignalKind::interrupt())?,
     );
     tracing::info!("ndp: kernel proxy for {} addresses", list.len());
+    v6kit_daemon::notify::notify("READY=1");
     loop {
         tokio::select! {
             _ = hup.recv() => {
