@@ -317,6 +317,11 @@ impl Refusal {
             Refusal::StoredSynLimit => "stored_syn_limit",
         }
     }
+
+    /// The position in [`Refusal::ALL`] and [`Stats::refused`].
+    pub const fn index(self) -> usize {
+        self as usize
+    }
 }
 
 /// One session, as [`Nat64::sessions`] lists it.
