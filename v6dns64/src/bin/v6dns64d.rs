@@ -10,7 +10,7 @@ use tokio::net::{TcpListener, UdpSocket};
 use v6dns64::Dns64;
 use v6dns64::server::config::{Args, Config};
 use v6dns64::server::upstream::Upstreams;
-use v6dns64::server::{Listeners, Server, run, udp};
+use v6dns64::server::{Listeners, Server, run};
 use v6dns64::zone::Zone;
 use v6kit_daemon::notify::notify;
 use v6kit_daemon::privilege::{self, Account};
@@ -81,9 +81,7 @@ async fn serve(config: Config, zones: Vec<Zone>, user: Option<Account>) -> std::
     let mut listeners = Listeners::default();
     for addr in &config.listen {
         let err = |e: std::io::Error| std::io::Error::new(e.kind(), format!("{addr}: {e}"));
-        let udp = udp::bind_shared(*addr).map_err(err)?;
-        udp.set_nonblocking(true).map_err(err)?;
-        let udp = UdpSocket::from_std(udp).map_err(err)?;
+        let udp = UdpSocket::bind(addr).await.map_err(err)?;
         // Port 0 picks the UDP port; TCP takes the same one.
         let tcp = TcpListener::bind(udp.local_addr()?).await.map_err(err)?;
         eprintln!("v6dns64d: listening on {} (UDP and TCP)", udp.local_addr()?);
