@@ -25,10 +25,16 @@ const SHARDS: usize = 16;
 const HEADER: usize = 12;
 const TYPE_OPT: u16 = 41;
 
-/// A query's key, read from its bytes.
+/// The longest key: rule and flags, a name of at most 255 bytes (RFC 1035
+/// section 3.1), type and class.
+const KEY_MAX: usize = 2 + 255 + 4;
+
+/// A query's key, read from its bytes. It is held inline, so that reading
+/// it allocates nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueryKey {
-    key: Vec<u8>,
+    key: [u8; KEY_MAX],
+    len: usize,
     /// Where the question name is in the query (and in the reply).
     name: Range<usize>,
     /// The largest UDP reply the query allows (RFC 6891 section 6.2.5).
@@ -44,34 +50,29 @@ impl QueryKey {
         if h[2] & 0xf8 != 0 || h[4..10] != [0, 1, 0, 0, 0, 0] || h[10] != 0 || h[11] > 1 {
             return None;
         }
-        let mut key = Vec::with_capacity(64);
-        key.push(rule.map_or(0xff, |r| u8::try_from(r).unwrap_or(0xfe)));
+        let mut key = [0; KEY_MAX];
+        key[0] = rule.map_or(0xff, |r| u8::try_from(r).unwrap_or(0xfe));
         // RD and CD.
         let mut flags = (h[2] & 0x01) | (h[3] & 0x10);
-        key.push(0);
         let mut at = HEADER;
         loop {
             let len = usize::from(*query.get(at)?);
-            if len & 0xc0 != 0 {
+            if len & 0xc0 != 0 || at + 1 + len - HEADER > 255 {
                 return None;
             }
-            key.push(len as u8);
-            key.extend(
-                query
-                    .get(at + 1..at + 1 + len)?
-                    .iter()
-                    .map(u8::to_ascii_lowercase),
-            );
+            let label = query.get(at..at + 1 + len)?;
+            let to = &mut key[2 + at - HEADER..3 + at + len - HEADER];
+            for (k, b) in to.iter_mut().zip(label) {
+                *k = b.to_ascii_lowercase();
+            }
             at += 1 + len;
             if len == 0 {
                 break;
             }
         }
-        if at - HEADER > 255 {
-            return None;
-        }
         let name = HEADER..at;
-        key.extend_from_slice(query.get(at..at + 4)?);
+        let len = 2 + name.len() + 4;
+        key[2 + name.len()..len].copy_from_slice(query.get(at..at + 4)?);
         at += 4;
         let mut limit = 512;
         if h[11] == 1 {
@@ -92,7 +93,16 @@ impl QueryKey {
             return None;
         }
         key[1] = flags;
-        Some(QueryKey { key, name, limit })
+        Some(QueryKey {
+            key,
+            len,
+            name,
+            limit,
+        })
+    }
+
+    fn bytes(&self) -> &[u8] {
+        &self.key[..self.len]
     }
 }
 
@@ -129,22 +139,31 @@ impl Replies {
         &self.shards[(self.hasher.hash_one(key) as usize) % SHARDS]
     }
 
-    /// The reply to `query` (whose key is `key`) as of `now`, and whether
-    /// it holds synthesized records; `None` when none is kept, it has
-    /// expired, or it would not fit the query's UDP limit.
-    pub fn get(&self, key: &QueryKey, query: &[u8], now: Instant) -> Option<(Vec<u8>, bool)> {
+    /// Writes the reply to `query` (whose key is `key`) as of `now` into
+    /// `out`, and says whether it holds synthesized records; `None` (and
+    /// `out` unchanged) when none is kept, it has expired, or it would not
+    /// fit the query's UDP limit. `out` keeps its allocation from one
+    /// reply to the next.
+    pub fn get_into(
+        &self,
+        key: &QueryKey,
+        query: &[u8],
+        now: Instant,
+        out: &mut Vec<u8>,
+    ) -> Option<bool> {
         if self.per_shard == 0 {
             return None;
         }
         let shard = self
-            .shard(&key.key)
+            .shard(key.bytes())
             .lock()
             .unwrap_or_else(|e| e.into_inner());
-        let e = shard.get(&key.key)?;
+        let e = shard.get(key.bytes())?;
         if e.expires <= now || e.bytes.len() > key.limit {
             return None;
         }
-        let mut out = e.bytes.clone();
+        out.clear();
+        out.extend_from_slice(&e.bytes);
         let age = now.duration_since(e.stored).as_secs();
         let synthesized = e.synthesized;
         if age > 0 {
@@ -156,6 +175,13 @@ impl Replies {
         drop(shard);
         out[..2].copy_from_slice(&query[..2]);
         out[key.name.clone()].copy_from_slice(&query[key.name.clone()]);
+        Some(synthesized)
+    }
+
+    /// As [`Replies::get_into`], into a new buffer.
+    pub fn get(&self, key: &QueryKey, query: &[u8], now: Instant) -> Option<(Vec<u8>, bool)> {
+        let mut out = Vec::new();
+        let synthesized = self.get_into(key, query, now, &mut out)?;
         Some((out, synthesized))
     }
 
@@ -189,10 +215,10 @@ impl Replies {
             synthesized,
         };
         let mut shard = self
-            .shard(&key.key)
+            .shard(key.bytes())
             .lock()
             .unwrap_or_else(|e| e.into_inner());
-        if shard.len() >= self.per_shard && !shard.contains_key(&key.key) {
+        if shard.len() >= self.per_shard && !shard.contains_key(key.bytes()) {
             shard.retain(|_, e| e.expires > now);
             if shard.len() >= self.per_shard {
                 let excess = shard.len() + 1 - self.per_shard;
@@ -202,7 +228,7 @@ impl Replies {
                 }
             }
         }
-        shard.insert(key.key, entry);
+        shard.insert(key.bytes().to_vec(), entry);
     }
 }
 
@@ -275,10 +301,10 @@ mod tests {
         let b = query("host.example.", true).to_vec().unwrap();
         let c = query("host.example.", false).to_vec().unwrap();
         let ka = QueryKey::of(&a, Some(0)).unwrap();
-        assert_eq!(ka.key, QueryKey::of(&b, Some(0)).unwrap().key);
+        assert_eq!(ka.bytes(), QueryKey::of(&b, Some(0)).unwrap().bytes());
         assert_eq!(ka.limit, 1232);
-        assert_ne!(ka.key, QueryKey::of(&c, Some(0)).unwrap().key);
-        assert_ne!(ka.key, QueryKey::of(&b, Some(1)).unwrap().key);
+        assert_ne!(ka.bytes(), QueryKey::of(&c, Some(0)).unwrap().bytes());
+        assert_ne!(ka.bytes(), QueryKey::of(&b, Some(1)).unwrap().bytes());
         assert_eq!(QueryKey::of(&c, None).unwrap().limit, 512);
         assert!(QueryKey::of(&a[..a.len() - 1], Some(0)).is_none());
     }
