@@ -1,5 +1,6 @@
 //! What the server tests share: a test authority serving a zone file over
-//! UDP and TCP, the server binary on port 0, and `dig`.
+//! UDP and TCP (the `authority` example's), the server binary on port 0,
+//! and `dig`.
 #![allow(dead_code, unreachable_pub)]
 
 use std::io::{BufRead, BufReader};
@@ -9,10 +10,8 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-use hickory_proto::op::Message;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, UdpSocket};
-use v6dns64::{Zone, wire};
+use v6dns64::Zone;
 use v6kit_testkit::{Process, under_ci, which};
 
 /// The zone the tests ask about.
@@ -52,9 +51,13 @@ pub fn big_zone(n: u8) -> String {
     z
 }
 
-/// A test authority: answers from its zones over UDP and TCP, truncating
-/// UDP answers to the query's size, on 127.0.0.1 and a free port. It stops
-/// when dropped.
+/// The `authority` example's server.
+#[path = "../../examples/authority/serve.rs"]
+mod authority;
+
+/// A test authority (the `authority` example's server): answers from its
+/// zones over UDP and TCP, truncating UDP answers to the query's size, on
+/// 127.0.0.1 and a free port. It stops when dropped.
 pub struct Authority {
     pub addr: SocketAddr,
     _runtime: tokio::runtime::Runtime,
@@ -77,65 +80,13 @@ impl Authority {
             let udp = UdpSocket::bind("127.0.0.1:0").await.unwrap();
             let addr = udp.local_addr().unwrap();
             let tcp = TcpListener::bind(addr).await.unwrap();
-            let z = zones.clone();
-            tokio::spawn(async move {
-                let mut buf = vec![0u8; 65535];
-                loop {
-                    let Ok((n, peer)) = udp.recv_from(&mut buf).await else {
-                        continue;
-                    };
-                    let Ok(q) = Message::from_vec(&buf[..n]) else {
-                        continue;
-                    };
-                    let out = wire::encode(&answer(&z, &q), wire::udp_limit(&q));
-                    let _ = udp.send_to(&out, peer).await;
-                }
-            });
-            tokio::spawn(async move {
-                loop {
-                    let Ok((mut s, _)) = tcp.accept().await else {
-                        continue;
-                    };
-                    let z = zones.clone();
-                    tokio::spawn(async move {
-                        while let Ok(len) = s.read_u16().await {
-                            let mut buf = vec![0u8; usize::from(len)];
-                            if s.read_exact(&mut buf).await.is_err() {
-                                return;
-                            }
-                            let Ok(q) = Message::from_vec(&buf) else {
-                                return;
-                            };
-                            let out = answer(&z, &q).to_vec().unwrap();
-                            let mut framed = (out.len() as u16).to_be_bytes().to_vec();
-                            framed.extend_from_slice(&out);
-                            if s.write_all(&framed).await.is_err() {
-                                return;
-                            }
-                        }
-                    });
-                }
-            });
+            tokio::spawn(authority::serve(udp, tcp, zones));
             addr
         });
         Authority {
             addr,
             _runtime: runtime,
         }
-    }
-}
-
-fn answer(zones: &[Zone], q: &Message) -> Message {
-    let name = q.queries.first().map(|q| q.name().clone());
-    let zone = name.and_then(|n| {
-        zones
-            .iter()
-            .filter(|z| z.contains(&n))
-            .max_by_key(|z| z.origin().num_labels())
-    });
-    match zone {
-        Some(z) => z.answer(q),
-        None => zones[0].answer(q),
     }
 }
 
