@@ -241,6 +241,49 @@ pub fn drop_to(account: &Account, keep: &[Capability]) -> Result<(), Error> {
     Ok(())
 }
 
+/// For a daemon started without root but with capabilities (as systemd
+/// starts a unit with `AmbientCapabilities=`): once the privileged
+/// resources are open, keeps only the capabilities in `keep` and clears
+/// the ambient and inheritable sets, so that no program it runs inherits
+/// any. Root keeps its own, and a daemon that switches users uses
+/// [`drop_to`] instead.
+///
+/// Capability sets belong to each thread (capabilities(7)): this narrows
+/// those of the calling thread and of the threads it starts afterwards,
+/// so it must be called before any other thread starts, and refuses to
+/// run otherwise.
+pub fn keep_only(keep: &[Capability]) -> Result<(), Error> {
+    if Uid::effective().is_root() {
+        return Ok(());
+    }
+    let caps_err =
+        |what: &'static str| move |e: caps::errors::CapsError| Error::Switch(what, other(e));
+    let threads = std::fs::read_dir("/proc/self/task")
+        .map(Iterator::count)
+        .map_err(|e| Error::Switch("/proc/self/task", e))?;
+    if threads > 1 {
+        return Err(Error::Switch(
+            "capabilities",
+            other(format!(
+                "{threads} threads run; capabilities are narrowed only in a single-threaded process"
+            )),
+        ));
+    }
+    let keep: HashSet<Cap> = keep.iter().map(|c| c.to_caps()).collect();
+    let held = caps::read(None, CapSet::Permitted).map_err(caps_err("permitted set"))?;
+    let kept: HashSet<Cap> = held.intersection(&keep).copied().collect();
+    if caps::runtime::ambient_set_supported().is_ok() {
+        caps::clear(None, CapSet::Ambient).map_err(caps_err("ambient set"))?;
+    }
+    caps::clear(None, CapSet::Inheritable).map_err(caps_err("inheritable set"))?;
+    caps::set(None, CapSet::Effective, &kept).map_err(caps_err("effective set"))?;
+    caps::set(None, CapSet::Permitted, &kept).map_err(caps_err("permitted set"))?;
+    if held != kept {
+        tracing::info!("gave up the capabilities it no longer needs");
+    }
+    Ok(())
+}
+
 fn other(e: impl ToString) -> std::io::Error {
     std::io::Error::other(e.to_string())
 }

@@ -5,7 +5,7 @@
 
 use std::process::{Command, ExitCode};
 
-use v6kit_daemon::privilege::{Account, Capability, drop_to};
+use v6kit_daemon::privilege::{Account, Capability, drop_to, keep_only};
 
 /// Set in the child: which capabilities it keeps ("" for none).
 const CHILD: &str = "V6KIT_PRIVILEGE_TEST_KEEP";
@@ -14,7 +14,7 @@ fn main() -> ExitCode {
     if let Ok(keep) = std::env::var(CHILD) {
         return child(&keep);
     }
-    if !v6kit_testkit::root_or_skip("privilege", &["id"]) {
+    if !v6kit_testkit::root_or_skip("privilege", &["id", "setpriv"]) {
         return ExitCode::SUCCESS;
     }
     let uid = v6kit_testkit::run(Command::new("id").args(["-u", "nobody"]));
@@ -39,7 +39,29 @@ fn main() -> ExitCode {
         status.contains("raw socket: Operation not permitted"),
         "{status}"
     );
-    println!("privilege: 2 passed, 0 failed");
+    // Started without root but with ambient capabilities, as systemd
+    // starts a unit with AmbientCapabilities=: it keeps only CAP_NET_RAW.
+    let status = v6kit_testkit::run(
+        Command::new("setpriv")
+            .args(["--reuid=nobody", "--regid=nogroup", "--init-groups"])
+            .args([
+                "--inh-caps=+net_raw,+net_admin",
+                "--ambient-caps=+net_raw,+net_admin",
+            ])
+            .arg(std::env::current_exe().unwrap())
+            .env(CHILD, "narrow"),
+    );
+    assert!(
+        status.contains("before: CapEff:\t0000000000003000"),
+        "{status}"
+    );
+    assert_eq!(field(&status, "Uid"), [uid; 4].join("\t"), "{status}");
+    assert_eq!(field(&status, "CapEff"), "0000000000002000", "{status}");
+    assert_eq!(field(&status, "CapPrm"), "0000000000002000", "{status}");
+    assert_eq!(field(&status, "CapInh"), "0000000000000000", "{status}");
+    assert_eq!(field(&status, "CapAmb"), "0000000000000000", "{status}");
+    assert!(status.contains("raw socket: opened"), "{status}");
+    println!("privilege: 3 passed, 0 failed");
     ExitCode::SUCCESS
 }
 
@@ -59,13 +81,21 @@ fn field<'a>(status: &'a str, name: &str) -> &'a str {
 }
 
 fn child(keep: &str) -> ExitCode {
-    let keep: &[Capability] = if keep == "net_raw" {
-        &[Capability::NetRaw]
+    if keep == "narrow" {
+        let before = std::fs::read_to_string("/proc/self/status").expect("own status");
+        for l in before.lines().filter(|l| l.starts_with("CapEff")) {
+            println!("before: {l}");
+        }
+        keep_only(&[Capability::NetRaw]).expect("narrowed");
     } else {
-        &[]
-    };
-    let account = Account::lookup("nobody", None).expect("nobody exists");
-    drop_to(&account, keep).expect("switched to nobody");
+        let keep: &[Capability] = if keep == "net_raw" {
+            &[Capability::NetRaw]
+        } else {
+            &[]
+        };
+        let account = Account::lookup("nobody", None).expect("nobody exists");
+        drop_to(&account, keep).expect("switched to nobody");
+    }
     print!(
         "{}",
         std::fs::read_to_string("/proc/self/status").expect("own status")

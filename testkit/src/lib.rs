@@ -287,6 +287,32 @@ pub fn runs_as(pid: u32, user: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The value of `field` (such as `CapEff`) in /proc/<pid>/status.
+pub fn proc_status(pid: u32, field: &str) -> Option<String> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status.lines().find_map(|l| {
+        let value = l.strip_prefix(field)?.strip_prefix(':')?;
+        Some(value.trim().to_owned())
+    })
+}
+
+/// The arguments of util-linux's `setpriv` that start a program the way
+/// systemd starts a unit with `DynamicUser=` and `AmbientCapabilities=`:
+/// as user `nobody`, holding only `caps` (such as `net_raw,net_admin`).
+/// Run `setpriv` with them, then the program and its arguments.
+pub fn unit_setpriv_args(caps: &str) -> Vec<String> {
+    let caps: Vec<String> = caps.split(',').map(|c| format!("+{c}")).collect();
+    let caps = caps.join(",");
+    vec![
+        "--reuid=nobody".to_owned(),
+        "--regid=nogroup".to_owned(),
+        "--init-groups".to_owned(),
+        format!("--inh-caps=-all,{caps}"),
+        format!("--ambient-caps=-all,{caps}"),
+        format!("--bounding-set=-all,{caps}"),
+    ]
+}
+
 impl Drop for Process {
     fn drop(&mut self) {
         let _ = self.child.kill();

@@ -128,7 +128,20 @@ impl Lab {
     /// Starts `v6proxyd relay` in the host with the common flags and
     /// `extra`, and waits until it listens.
     fn relay(&self, extra: &[&str]) -> Process {
-        let mut cmd = self.host.command(env!("CARGO_BIN_EXE_v6proxyd"));
+        self.relay_through(&[], extra)
+    }
+
+    /// [`Lab::relay`] started by `launcher` (a program and its arguments,
+    /// such as setpriv's) when it is not empty.
+    fn relay_through(&self, launcher: &[String], extra: &[&str]) -> Process {
+        let mut cmd = match launcher.split_first() {
+            Some((program, args)) => {
+                let mut c = self.host.command(program);
+                c.args(args).arg(env!("CARGO_BIN_EXE_v6proxyd"));
+                c
+            }
+            None => self.host.command(env!("CARGO_BIN_EXE_v6proxyd")),
+        };
         cmd.args([
             "relay",
             "--listen",
@@ -305,6 +318,29 @@ fn runs_as_the_user_of_dash_dash_user_on_ports_80_and_443() {
     assert_eq!(code, "200", "{body}");
     assert!(body.starts_with("site=tls.example.test tls=yes"), "{body}");
     let (code, body) = lab.curl("http://http.example.test/");
+    assert_eq!(code, "200", "{body}");
+}
+
+#[test]
+fn relays_with_only_the_capability_of_its_systemd_unit() {
+    if !root_or_skip(
+        "relays_with_only_the_capability_of_its_systemd_unit",
+        &["curl", "openssl", "python3", "ss", "setpriv"],
+    ) {
+        return;
+    }
+    let lab = Lab::new("unit");
+    // As examples/systemd/v6proxyd-relay.service starts it.
+    let mut launcher = vec!["setpriv".to_owned()];
+    launcher.extend(v6kit_testkit::unit_setpriv_args("net_bind_service"));
+    let relay = lab.relay_through(&launcher, &[]);
+    v6kit_testkit::runs_as(relay.id(), "nobody").unwrap();
+    // Ports 80 and 443 are bound; then no capability is left.
+    let cap = |f| v6kit_testkit::proc_status(relay.id(), f).unwrap();
+    assert_eq!(cap("CapEff"), "0000000000000000");
+    assert_eq!(cap("CapPrm"), "0000000000000000");
+    assert_eq!(cap("CapAmb"), "0000000000000000");
+    let (code, body) = lab.curl("https://tls.example.test/");
     assert_eq!(code, "200", "{body}");
 }
 

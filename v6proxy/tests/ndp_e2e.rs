@@ -233,6 +233,37 @@ fn runs_as_the_user_of_dash_dash_user_and_still_adds_routes() {
 }
 
 #[test]
+fn proxies_with_only_the_capabilities_of_its_systemd_unit() {
+    if !root_or_skip(
+        "proxies_with_only_the_capabilities_of_its_systemd_unit",
+        &["ip", "ping", "sysctl", "curl", "setpriv"],
+    ) {
+        return;
+    }
+    let lab = Lab::new();
+    let conf = TempFile::new(IFACE_CONF);
+    // As examples/systemd/v6proxyd-ndp.service starts it.
+    let mut cmd = lab.middle.command("setpriv");
+    cmd.args(v6kit_testkit::unit_setpriv_args("net_admin,net_raw"))
+        .arg(env!("CARGO_BIN_EXE_v6proxyd"))
+        .args(["ndp", "--config", conf.0.to_str().unwrap()])
+        .stdout(Stdio::null());
+    let daemon = lab.middle.spawn(&mut cmd);
+    assert!(
+        wait_until(WAIT, || lab.both_ways()),
+        "router and internal machine do not reach each other"
+    );
+    v6kit_testkit::runs_as(daemon.id(), "nobody").unwrap();
+    // CAP_NET_ADMIN (12) and CAP_NET_RAW (13), none passed on.
+    let cap = |f| v6kit_testkit::proc_status(daemon.id(), f).unwrap();
+    assert_eq!(cap("CapEff"), "0000000000003000");
+    assert_eq!(cap("CapAmb"), "0000000000000000");
+    assert!(lab.middle_routes().contains("dev int0"));
+    stop(daemon);
+    assert!(!lab.middle_routes().contains("dev int0"));
+}
+
+#[test]
 fn static_rule_answers_for_the_whole_prefix() {
     if !root_or_skip("static_rule_answers_for_the_whole_prefix", TOOLS) {
         return;

@@ -463,3 +463,41 @@ fn runs_as_the_user_of_dash_dash_user_and_notifies_readiness() {
     let n = sock.recv(&mut buf).expect("a stopping notification");
     assert_eq!(&buf[..n], b"STOPPING=1");
 }
+
+#[test]
+fn advertises_with_only_the_capability_of_its_systemd_unit() {
+    if !root_or_skip(
+        "advertises_with_only_the_capability_of_its_systemd_unit",
+        &["ip", "setpriv"],
+    ) {
+        return;
+    }
+    let lab = Lab::new();
+    let config = lab.dir.write("radvd.conf", CLASSIC);
+    // As examples/systemd/v6rad.service starts it, with a high metrics
+    // port since CAP_NET_BIND_SERVICE is not among its capabilities.
+    let mut cmd = lab.router.command("setpriv");
+    cmd.args(v6kit_testkit::unit_setpriv_args("net_raw"))
+        .arg(env!("CARGO_BIN_EXE_v6rad"))
+        .arg("-C")
+        .arg(&config)
+        .args(["--metrics", "127.0.0.1:9562"])
+        .stdout(Stdio::null());
+    let mut daemon = lab.router.spawn(&mut cmd);
+    let prefix: Ipv6Net = "2001:db8:1::/64".parse().unwrap();
+    let expected = v6core::eui64::slaac(prefix, lab.client_mac()).unwrap();
+    assert!(
+        wait_until(WAIT, || lab
+            .client_addrs()
+            .contains(&format!("{expected}/64"))),
+        "no SLAAC address {expected}: {}",
+        lab.client_addrs()
+    );
+    v6kit_testkit::runs_as(daemon.id(), "nobody").unwrap();
+    // CAP_NET_RAW (13) kept, nothing passed on to programs it might run.
+    let cap = |f| v6kit_testkit::proc_status(daemon.id(), f).unwrap();
+    assert_eq!(cap("CapEff"), "0000000000002000");
+    assert_eq!(cap("CapAmb"), "0000000000000000");
+    assert!(metrics(&lab.router, 9562).contains("v6rad_advertisements_sent_total"));
+    stop(&mut daemon);
+}

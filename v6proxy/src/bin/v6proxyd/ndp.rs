@@ -132,10 +132,12 @@ pub(crate) fn main(args: NdpArgs) -> ExitCode {
             let c = counters.clone();
             tokio::spawn(v6kit_daemon::metrics::serve(listener, move || c.render()));
         }
-        if let Some(account) = &user {
-            privilege::drop_to(account, &[Capability::NetAdmin, Capability::NetRaw])
-                .map_err(|e| e.to_string())?;
+        let keep = [Capability::NetAdmin, Capability::NetRaw];
+        match &user {
+            Some(account) => privilege::drop_to(account, &keep),
+            None => privilege::keep_only(&keep),
         }
+        .map_err(|e| e.to_string())?;
         if args.kernel {
             kernel::run(&args, config, counters).await
         } else {

@@ -272,10 +272,12 @@ fn serve(
         }
         std::io::Result::Ok(signals)
     })?;
-    if let Some(account) = &user {
-        // Relaying needs no privilege once the ports are bound.
-        privilege::drop_to(account, &[]).map_err(std::io::Error::other)?;
+    // Relaying needs no privilege once the ports are bound.
+    match &user {
+        Some(account) => privilege::drop_to(account, &[]),
+        None => privilege::keep_only(&[]),
     }
+    .map_err(std::io::Error::other)?;
     for l in &sets[0] {
         tracing::info!("relaying on {} with {workers} worker(s)", l.local_addr()?);
     }

@@ -95,10 +95,12 @@ pub(crate) async fn run(config: Config, options: Options) -> Result<(), String> 
         std::fs::write(pidfile, format!("{}\n", std::process::id()))
             .map_err(|e| format!("cannot write {}: {e}", pidfile.display()))?;
     }
-    if let Some(account) = &options.user {
-        // The interfaces' raw sockets are opened as they come and go.
-        privilege::drop_to(account, &[Capability::NetRaw]).map_err(|e| e.to_string())?;
+    // The interfaces' raw sockets are opened as they come and go.
+    match &options.user {
+        Some(account) => privilege::drop_to(account, &[Capability::NetRaw]),
+        None => privilege::keep_only(&[Capability::NetRaw]),
     }
+    .map_err(|e| e.to_string())?;
     eprintln!(
         "v6rad: started with {} ({} interfaces)",
         options.config_path.display(),
