@@ -398,3 +398,40 @@ fn an_unknown_user_exits_2_naming_it() {
         "{err}"
     );
 }
+
+#[test]
+fn answers_on_port_53_with_only_the_capability_of_its_systemd_unit() {
+    use v6kit_testkit::{Netns, root_or_skip, runs_as, unit_setpriv_args};
+    if !root_or_skip(
+        "answers_on_port_53_with_only_the_capability_of_its_systemd_unit",
+        &["dig", "ip", "setpriv"],
+    ) {
+        return;
+    }
+    let ns = Netns::new("dns64unit");
+    let dir = temp_dir("unit");
+    let zone = write(&dir, "lab.zone", ZONE);
+    // As examples/systemd/v6dns64d.service starts it.
+    let mut cmd = ns.command("setpriv");
+    cmd.args(unit_setpriv_args("net_bind_service"))
+        .arg(env!("CARGO_BIN_EXE_v6dns64d"))
+        .args(["--listen", "[::1]:53", "--allow", "::1/128", "--static"])
+        .arg(&zone)
+        .stderr(std::process::Stdio::null());
+    let d = ns.spawn(&mut cmd);
+    let ask = || {
+        ns.output(
+            "dig",
+            &["@::1", "+short", "+time=1", "v4only.example.", "AAAA"],
+        )
+    };
+    assert!(
+        eventually(|| String::from_utf8_lossy(&ask().stdout)
+            .lines()
+            .any(|l| l == "64:ff9b::c000:221")),
+        "no answer from v6dns64d started as its unit"
+    );
+    runs_as(d.id(), "nobody").unwrap();
+    drop(d);
+    let _ = std::fs::remove_dir_all(&dir);
+}
