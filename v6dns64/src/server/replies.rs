@@ -13,8 +13,9 @@
 //! Only plain queries take this path: one question, no answer or authority
 //! records, at most an OPT record; anything else goes to the state machine.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasher, RandomState};
+use std::borrow::Borrow;
+use std::collections::HashSet;
+use std::hash::{BuildHasher, Hash, Hasher, RandomState};
 use std::ops::Range;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -106,21 +107,56 @@ impl QueryKey {
     }
 }
 
+/// A kept reply. Its key and its bytes share one allocation, so that a
+/// lookup, which compares the key and then copies the reply, reads one
+/// block of memory rather than three.
 #[derive(Debug)]
 struct Entry {
-    bytes: Vec<u8>,
-    /// Offset and original value of each TTL field.
-    ttls: Vec<(usize, u32)>,
+    /// The key, then the reply.
+    data: Box<[u8]>,
+    key_len: usize,
     stored: Instant,
     expires: Instant,
     synthesized: bool,
 }
 
+impl Entry {
+    fn key(&self) -> &[u8] {
+        &self.data[..self.key_len]
+    }
+
+    fn reply(&self) -> &[u8] {
+        &self.data[self.key_len..]
+    }
+}
+
+// Entries are found by their key (a `HashSet<Entry>` looked up with a
+// `&[u8]`): hashing and equality are the key's.
+impl Borrow<[u8]> for Entry {
+    fn borrow(&self) -> &[u8] {
+        self.key()
+    }
+}
+
+impl Hash for Entry {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.key().hash(state);
+    }
+}
+
+impl PartialEq for Entry {
+    fn eq(&self, other: &Entry) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for Entry {}
+
 /// Encoded replies by [`QueryKey`], bounded in number, each kept for the
 /// smallest TTL in it.
 #[derive(Debug)]
 pub struct Replies {
-    shards: Vec<Mutex<HashMap<Vec<u8>, Entry>>>,
+    shards: Vec<Mutex<HashSet<Entry>>>,
     per_shard: usize,
     hasher: RandomState,
 }
@@ -129,13 +165,13 @@ impl Replies {
     /// A cache of at most `capacity` replies (0 turns it off).
     pub fn new(capacity: usize) -> Replies {
         Replies {
-            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            shards: (0..SHARDS).map(|_| Mutex::new(HashSet::new())).collect(),
             per_shard: capacity.div_ceil(SHARDS),
             hasher: RandomState::new(),
         }
     }
 
-    fn shard(&self, key: &[u8]) -> &Mutex<HashMap<Vec<u8>, Entry>> {
+    fn shard(&self, key: &[u8]) -> &Mutex<HashSet<Entry>> {
         &self.shards[(self.hasher.hash_one(key) as usize) % SHARDS]
     }
 
@@ -159,19 +195,22 @@ impl Replies {
             .lock()
             .unwrap_or_else(|e| e.into_inner());
         let e = shard.get(key.bytes())?;
-        if e.expires <= now || e.bytes.len() > key.limit {
+        if e.expires <= now || e.reply().len() > key.limit {
             return None;
         }
         out.clear();
-        out.extend_from_slice(&e.bytes);
+        out.extend_from_slice(e.reply());
         let age = now.duration_since(e.stored).as_secs();
-        let synthesized = e.synthesized;
         if age > 0 {
+            // Each TTL lowered by the time kept (RFC 1035 section 4.1.3:
+            // the TTL is what the record may still be cached for).
             let age = u32::try_from(age).unwrap_or(u32::MAX);
-            for &(at, ttl) in &e.ttls {
-                out[at..at + 4].copy_from_slice(&ttl.saturating_sub(age).to_be_bytes());
-            }
+            walk_ttls(e.reply(), |at, _| {
+                let ttl = read_u32(out, at).saturating_sub(age);
+                out[at..at + 4].copy_from_slice(&ttl.to_be_bytes());
+            });
         }
+        let synthesized = e.synthesized;
         drop(shard);
         out[..2].copy_from_slice(&query[..2]);
         out[key.name.clone()].copy_from_slice(&query[key.name.clone()]);
@@ -200,16 +239,15 @@ impl Replies {
         if reply.get(key.name.clone()).map(|n| n.len()) != Some(key.name.len()) {
             return;
         }
-        let Some((ttls, min)) = ttl_fields(reply) else {
+        let Some(min) = min_ttl(reply) else {
             return;
         };
-        let Some(min) = min else { return };
         if min == 0 {
             return;
         }
         let entry = Entry {
-            bytes: reply.to_vec(),
-            ttls,
+            data: [key.bytes(), reply].concat().into_boxed_slice(),
+            key_len: key.len,
             stored: now,
             expires: now + Duration::from_secs(u64::from(min.min(MAX_TTL))),
             synthesized,
@@ -218,17 +256,18 @@ impl Replies {
             .shard(key.bytes())
             .lock()
             .unwrap_or_else(|e| e.into_inner());
-        if shard.len() >= self.per_shard && !shard.contains_key(key.bytes()) {
-            shard.retain(|_, e| e.expires > now);
+        if shard.len() >= self.per_shard && !shard.contains(key.bytes()) {
+            shard.retain(|e| e.expires > now);
             if shard.len() >= self.per_shard {
                 let excess = shard.len() + 1 - self.per_shard;
-                let victims: Vec<Vec<u8>> = shard.keys().take(excess).cloned().collect();
+                let victims: Vec<Box<[u8]>> =
+                    shard.iter().take(excess).map(|e| e.key().into()).collect();
                 for k in victims {
-                    shard.remove(&k);
+                    shard.remove(&k[..]);
                 }
             }
         }
-        shard.insert(key.bytes().to_vec(), entry);
+        shard.replace(entry);
     }
 }
 
@@ -245,35 +284,58 @@ fn skip_name(m: &[u8], mut at: usize) -> Option<usize> {
     }
 }
 
-/// The offsets and values of the TTLs of every record but OPT, and the
-/// smallest TTL of the answer and authority sections (for a negative
-/// answer, the SOA's, which RFC 2308 section 3 sets to the negative TTL).
-#[allow(clippy::type_complexity)]
-fn ttl_fields(m: &[u8]) -> Option<(Vec<(usize, u32)>, Option<u32>)> {
-    let count = |i: usize| usize::from(u16::from_be_bytes([m[i], m[i + 1]]));
+/// Calls `f` with the offset of the TTL field of every record of `m` but
+/// OPT, in order, and with the record's section (0 answer, 1 authority, 2
+/// additional). Returns whether the records end exactly where `m` does;
+/// `f` may have been called for some records when they do not.
+fn walk_ttls(m: &[u8], mut f: impl FnMut(usize, usize)) -> bool {
+    let Some(h) = m.get(..HEADER) else {
+        return false;
+    };
+    let count = |i: usize| usize::from(u16::from_be_bytes([h[i], h[i + 1]]));
     let (qd, an, ns, ar) = (count(4), count(6), count(8), count(10));
     let mut at = HEADER;
     for _ in 0..qd {
-        at = skip_name(m, at)? + 4;
+        let Some(end) = skip_name(m, at) else {
+            return false;
+        };
+        at = end + 4;
     }
-    let mut ttls = Vec::new();
-    let mut min: Option<u32> = None;
     for i in 0..an + ns + ar {
-        at = skip_name(m, at)?;
-        let f = m.get(at..at + 10)?;
-        let rtype = u16::from_be_bytes([f[0], f[1]]);
-        let ttl = u32::from_be_bytes([f[4], f[5], f[6], f[7]]);
-        let rdlen = usize::from(u16::from_be_bytes([f[8], f[9]]));
+        let Some(end) = skip_name(m, at) else {
+            return false;
+        };
+        at = end;
+        let Some(fixed) = m.get(at..at + 10) else {
+            return false;
+        };
+        let rtype = u16::from_be_bytes([fixed[0], fixed[1]]);
+        let rdlen = usize::from(u16::from_be_bytes([fixed[8], fixed[9]]));
         if rtype != TYPE_OPT {
-            ttls.push((at + 4, ttl));
-            // Answer and authority records: for a negative answer, the SOA.
-            if i < an + ns {
-                min = Some(min.map_or(ttl, |m| m.min(ttl)));
-            }
+            f(at + 4, usize::from(i >= an) + usize::from(i >= an + ns));
         }
         at += 10 + rdlen;
     }
-    (at == m.len()).then_some((ttls, min))
+    at == m.len()
+}
+
+fn read_u32(m: &[u8], at: usize) -> u32 {
+    u32::from_be_bytes([m[at], m[at + 1], m[at + 2], m[at + 3]])
+}
+
+/// The smallest TTL of the answer and authority sections of `m` (for a
+/// negative answer, the SOA's, which RFC 2308 section 3 sets to the
+/// negative TTL); `None` when they have no record or `m` does not parse
+/// to its end.
+fn min_ttl(m: &[u8]) -> Option<u32> {
+    let mut min: Option<u32> = None;
+    let whole = walk_ttls(m, |at, section| {
+        if section < 2 {
+            let ttl = read_u32(m, at);
+            min = Some(min.map_or(ttl, |m| m.min(ttl)));
+        }
+    });
+    if whole { min } else { None }
 }
 
 #[cfg(test)]
