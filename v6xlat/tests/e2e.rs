@@ -177,6 +177,12 @@ impl Lab {
 
     /// [`Lab::start`] with more arguments.
     fn start_with(&mut self, args: &[&str]) {
+        self.start_through(&[], args);
+    }
+
+    /// [`Lab::start_with`], started by `launcher` (a program and its
+    /// arguments, such as setpriv's) when it is not empty.
+    fn start_through(&mut self, launcher: &[String], args: &[&str]) {
         let sock_path = self.dir.0.join("notify.sock");
         let _ = std::fs::remove_file(&sock_path);
         let sock = UnixDatagram::bind(&sock_path).unwrap();
@@ -190,7 +196,18 @@ impl Lab {
             .append(true)
             .open(self.dir.0.join("v6xlatd.log"))
             .unwrap();
-        let mut cmd = self.xlatd(&["--metrics", METRICS]);
+        let mut cmd = match launcher.split_first() {
+            Some((program, rest)) => {
+                let mut c = self.x.command(program);
+                c.args(rest)
+                    .arg(env!("CARGO_BIN_EXE_v6xlatd"))
+                    .arg("--config")
+                    .arg(&self.conf)
+                    .args(["--metrics", METRICS]);
+                c
+            }
+            None => self.xlatd(&["--metrics", METRICS]),
+        };
         cmd.args(args)
             .env("NOTIFY_SOCKET", &sock_path)
             .stdout(Stdio::null())
@@ -599,6 +616,53 @@ fn runs_as_the_user_of_dash_dash_user() {
         lab.log()
     );
     // The leases are still saved, in the directory the user owns.
+    assert!(
+        wait_until(Duration::from_secs(3), || lab
+            .lease_of("2001:db8:1::2")
+            .is_some()),
+        "no lease saved; log:\n{}",
+        lab.log()
+    );
+    lab.stop();
+}
+
+#[test]
+fn translates_with_only_the_capability_of_its_systemd_unit() {
+    if !root_or_skip(
+        "translates_with_only_the_capability_of_its_systemd_unit",
+        &["ip", "nft", "ping", "curl", "python3", "setpriv"],
+    ) {
+        return;
+    }
+    let mut lab = Lab::new("unit", WKP);
+    // As examples/systemd/v6xlatd.service starts it, with the data-dir
+    // that StateDirectory= gives the service's user.
+    let data = lab.dir.0.join("data");
+    std::fs::create_dir(&data).unwrap();
+    v6kit_testkit::run(Command::new("chown").arg("nobody:nogroup").arg(&data));
+    // /dev/net/tun readable and writable by all, as udev makes it on a
+    // Debian host (a sandbox may have it 0600): a copy of the node,
+    // mounted over it in the mount namespace of `ip netns exec` alone.
+    let node = lab.dir.0.join("tun");
+    let script = format!(
+        "mknod -m 666 {} c 10 200 && mount --bind {} /dev/net/tun && exec setpriv {} \"$0\" \"$@\"",
+        node.display(),
+        node.display(),
+        v6kit_testkit::unit_setpriv_args("net_admin").join(" ")
+    );
+    lab.start_through(&["sh".to_owned(), "-c".to_owned(), script], &[]);
+    let pid = lab.daemon.as_ref().unwrap().id();
+    runs_as(pid, "nobody").unwrap();
+    // The device is open; then no capability is left.
+    let cap = |f| v6kit_testkit::proc_status(pid, f).unwrap();
+    assert_eq!(cap("CapEff"), "0000000000000000");
+    assert_eq!(cap("CapPrm"), "0000000000000000");
+    assert_eq!(cap("CapAmb"), "0000000000000000");
+    assert!(
+        ping_ok(&lab.h6, &["64:ff9b::192.88.99.1"]),
+        "ping through the translator started as its unit; log:\n{}",
+        lab.log()
+    );
     assert!(
         wait_until(Duration::from_secs(3), || lab
             .lease_of("2001:db8:1::2")

@@ -74,6 +74,9 @@ pub(crate) fn run(conf: TaygaConf, opts: Options) -> Result<(), String> {
     );
     if let Some(account) = &opts.user {
         give_up_root(account, conf.data_dir.as_deref())?;
+    } else {
+        // Started by systemd with CAP_NET_ADMIN for the device alone.
+        privilege::keep_only(&[]).map_err(|e| e.to_string())?;
     }
 
     let mut handles = Vec::new();
