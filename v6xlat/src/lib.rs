@@ -48,6 +48,7 @@ mod ipv4;
 mod ipv6;
 pub mod mapping;
 pub mod nat64;
+pub mod nat64_conf;
 mod outcome;
 pub mod pool;
 pub mod tayga;

@@ -8,11 +8,13 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::signal::unix::{SignalKind, signal};
+use tun_rs::{SyncDevice, VIRTIO_NET_HDR_LEN};
+use v6xlat::nat64_conf::Nat64Conf;
 use v6xlat::pool::DynamicPool;
 use v6xlat::tayga::TaygaConf;
 
-use crate::metrics::Metrics;
-use crate::worker::{self, Shared};
+use crate::metrics::{self, Metrics};
+use crate::worker::{self, Engine, Shared};
 use crate::{leases, settings, tun};
 use v6kit_daemon::notify::notify;
 use v6kit_daemon::privilege::{self, Account};
@@ -68,43 +70,14 @@ pub(crate) fn run(conf: TaygaConf, opts: Options) -> Result<(), String> {
         .map_err(|e| format!("cannot open TUN device {tun_name}: {e}"))?;
     let translator = settings::translator(&conf, pool.clone(), queues.mtu)?;
     let metrics = Arc::new(Metrics::new(queues.devices.len(), pool.clone()));
-    let shared = Arc::new(
-        Shared::new(translator, metrics.clone(), conf.log)
-            .map_err(|e| format!("cannot create the stop event: {e}"))?,
-    );
     if let Some(account) = &opts.user {
         give_up_root(account, conf.data_dir.as_deref())?;
     } else {
         // Started by systemd with CAP_NET_ADMIN for the device alone.
         privilege::keep_only(&[]).map_err(|e| e.to_string())?;
     }
-
-    let mut handles = Vec::new();
-    for (i, dev) in queues.devices.into_iter().enumerate() {
-        let shared = shared.clone();
-        let (offload, mtu) = (queues.offload, queues.mtu);
-        let h = std::thread::Builder::new()
-            .name(format!("v6xlatd-worker-{i}"))
-            .spawn(move || worker::run(i, dev, offload, mtu, shared))
-            .map_err(|e| format!("cannot start a worker: {e}"))?;
-        handles.push(h);
-    }
-    tracing::info!(
-        "translating on {tun_name} (MTU {}) with {} worker(s){}",
-        queues.mtu,
-        handles.len(),
-        if queues.offload {
-            ", segmentation offload on"
-        } else {
-            ""
-        }
-    );
-
-    if let Some(p) = &opts.pidfile {
-        if let Err(e) = std::fs::write(p, format!("{}\n", std::process::id())) {
-            tracing::warn!("cannot write {}: {e}", p.display());
-        }
-    }
+    let engine = Engine::Siit(std::sync::RwLock::new(Arc::new(translator)));
+    let (shared, handles, _first) = start(&tun_name, queues, engine, &metrics, &conf, &opts)?;
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -115,15 +88,10 @@ pub(crate) fn run(conf: TaygaConf, opts: Options) -> Result<(), String> {
         &opts,
         &shared,
         pool.as_deref(),
+        None,
         metrics_listener,
     ));
-
-    // Stop the workers; each sends the batch it holds before it returns.
-    notify("STOPPING=1");
-    let _ = shared.stop.trigger();
-    for h in handles {
-        let _ = h.join();
-    }
+    stop(&shared, handles);
     if let (Some(pool), Some(dir)) = (&pool, &conf.data_dir) {
         pool.set_now(unix_now());
         match leases::save(dir, pool) {
@@ -157,12 +125,204 @@ fn give_up_root(account: &Account, data_dir: Option<&std::path::Path>) -> Result
     Ok(())
 }
 
+/// The queues of the device, the workers on them, and the first queue,
+/// which the control loop also writes to.
+type Started = (Arc<Shared>, Vec<std::thread::JoinHandle<()>>, Device);
+
+/// A queue of the TUN device to write single packets to.
+pub(crate) struct Device {
+    dev: Arc<SyncDevice>,
+    offload: bool,
+}
+
+impl Device {
+    /// Writes one packet (after an empty offload header when the device
+    /// has offload on).
+    fn send(&self, packet: &[u8]) -> std::io::Result<usize> {
+        if self.offload {
+            let mut b = vec![0u8; VIRTIO_NET_HDR_LEN + packet.len()];
+            b[VIRTIO_NET_HDR_LEN..].copy_from_slice(packet);
+            self.dev.send(&b)
+        } else {
+            self.dev.send(packet)
+        }
+    }
+}
+
+/// Starts a worker on each queue, and writes the pidfile.
+fn start(
+    tun_name: &str,
+    queues: tun::Queues,
+    engine: Engine,
+    metrics: &Arc<Metrics>,
+    conf: &TaygaConf,
+    opts: &Options,
+) -> Result<Started, String> {
+    let shared = Arc::new(
+        Shared::new(engine, metrics.clone(), conf.log)
+            .map_err(|e| format!("cannot create the stop event: {e}"))?,
+    );
+    let devices: Vec<Arc<SyncDevice>> = queues.devices.into_iter().map(Arc::new).collect();
+    let first = Device {
+        dev: devices[0].clone(),
+        offload: queues.offload,
+    };
+    let mut handles = Vec::new();
+    for (i, dev) in devices.into_iter().enumerate() {
+        let shared = shared.clone();
+        let (offload, mtu) = (queues.offload, queues.mtu);
+        let h = std::thread::Builder::new()
+            .name(format!("v6xlatd-worker-{i}"))
+            .spawn(move || worker::run(i, dev, offload, mtu, shared))
+            .map_err(|e| format!("cannot start a worker: {e}"))?;
+        handles.push(h);
+    }
+    tracing::info!(
+        "translating{} on {tun_name} (MTU {}) with {} worker(s){}",
+        match shared.engine {
+            Engine::Siit(_) => "",
+            Engine::Nat64(..) => " statefully (NAT64)",
+        },
+        queues.mtu,
+        handles.len(),
+        if queues.offload {
+            ", segmentation offload on"
+        } else {
+            ""
+        }
+    );
+    if let Some(p) = &opts.pidfile {
+        if let Err(e) = std::fs::write(p, format!("{}\n", std::process::id())) {
+            tracing::warn!("cannot write {}: {e}", p.display());
+        }
+    }
+    Ok((shared, handles, first))
+}
+
+/// Stops the workers; each sends the batch it holds before it returns.
+fn stop(shared: &Shared, handles: Vec<std::thread::JoinHandle<()>>) {
+    notify("STOPPING=1");
+    let _ = shared.stop.trigger();
+    for h in handles {
+        let _ = h.join();
+    }
+}
+
+/// Runs the stateful NAT64 (RFC 6146) of `conf` until SIGTERM or SIGINT.
+pub(crate) fn run_nat64(conf: Nat64Conf, opts: Options) -> Result<(), String> {
+    let tun_name = conf.tayga.tun_device.clone().ok_or("missing tun-device")?;
+    // RFC 6056 section 3.3.3: the port choice is keyed by a secret.
+    let secret = {
+        use std::hash::{BuildHasher, Hasher};
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_nanos(),
+        );
+        h.finish()
+    };
+    let nat = conf.build_with_secret(secret).map_err(|e| e.to_string())?;
+    let metrics_listener = match opts.metrics {
+        Some(addr) => Some(
+            std::net::TcpListener::bind(addr)
+                .and_then(|l| l.set_nonblocking(true).map(|()| l))
+                .map_err(|e| format!("--metrics {addr}: {e}"))?,
+        ),
+        None => None,
+    };
+    let queues = tun::open(&tun_name, opts.workers, opts.offload)
+        .map_err(|e| format!("cannot open TUN device {tun_name}: {e}"))?;
+    let metrics = Arc::new(Metrics::new(queues.devices.len(), None));
+    if let Some(account) = &opts.user {
+        give_up_root(account, None)?;
+    } else {
+        privilege::keep_only(&[]).map_err(|e| e.to_string())?;
+    }
+    let (shared, handles, device) = start(
+        &tun_name,
+        queues,
+        Engine::nat64(nat),
+        &metrics,
+        &conf.tayga,
+        &opts,
+    )?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let result = runtime.block_on(control(
+        &conf.tayga,
+        &opts,
+        &shared,
+        None,
+        Some(&device),
+        metrics_listener,
+    ));
+    stop(&shared, handles);
+    tracing::info!("{}", summary(&shared));
+    if let Some(p) = &opts.pidfile {
+        let _ = std::fs::remove_file(p);
+    }
+    result
+}
+
+/// The counters as Prometheus text, with the sessions in stateful mode.
+fn render(shared: &Shared) -> String {
+    let mut s = shared.metrics.render();
+    if let Engine::Nat64(nat, _) = &shared.engine {
+        let stats = worker::lock(nat).stats();
+        s.push_str(&metrics::render_nat64(&stats));
+    }
+    s
+}
+
+/// The one-line summary for the log, with the sessions in stateful mode.
+fn summary(shared: &Shared) -> String {
+    let mut s = shared.metrics.summary();
+    if let Engine::Nat64(nat, _) = &shared.engine {
+        let stats = worker::lock(nat).stats();
+        s.push_str("; ");
+        s.push_str(&metrics::summary_nat64(&stats));
+    }
+    s
+}
+
+/// Stateful mode, once a second: removes the sessions whose time is up
+/// (RFC 6146 section 3.5), and sends the Port Unreachable errors for IPv4
+/// SYNs that no IPv6 SYN answered.
+fn expire(shared: &Shared, device: Option<&Device>) {
+    let (Engine::Nat64(nat, epoch), Some(device)) = (&shared.engine, device) else {
+        return;
+    };
+    let mut errors = Vec::new();
+    let removed = {
+        let mut nat = worker::lock(nat);
+        let removed = nat.expire(epoch.elapsed());
+        let mut out = vec![0u8; v6xlat::buffer_len(1500)];
+        while let Some(o) = nat.poll_icmp(&mut out) {
+            errors.extend(o.packets(&out).map(<[u8]>::to_vec));
+        }
+        removed
+    };
+    if removed > 0 {
+        tracing::debug!("{removed} session(s) expired");
+    }
+    for e in errors {
+        if let Err(err) = device.send(&e) {
+            tracing::warn!("cannot send an ICMP error: {err}");
+        }
+    }
+}
+
 /// The control loop: returns on SIGTERM or SIGINT.
 async fn control(
     conf: &TaygaConf,
     opts: &Options,
     shared: &Arc<Shared>,
     pool: Option<&DynamicPool>,
+    device: Option<&Device>,
     metrics_listener: Option<std::net::TcpListener>,
 ) -> Result<(), String> {
     let sig = |kind: SignalKind| signal(kind).map_err(|e| format!("cannot handle signals: {e}"));
@@ -174,8 +334,8 @@ async fn control(
     if let Some(l) = metrics_listener {
         let addr = l.local_addr().ok();
         let l = tokio::net::TcpListener::from_std(l).map_err(|e| format!("--metrics: {e}"))?;
-        let counters = shared.metrics.clone();
-        tokio::spawn(v6kit_daemon::metrics::serve(l, move || counters.render()));
+        let sh = shared.clone();
+        tokio::spawn(v6kit_daemon::metrics::serve(l, move || render(&sh)));
         if let Some(addr) = addr {
             tracing::info!("serving counters at http://{addr}/metrics");
         }
@@ -190,14 +350,19 @@ async fn control(
         tokio::select! {
             _ = term.recv() => break,
             _ = int.recv() => break,
-            _ = usr1.recv() => tracing::info!("{}", shared.metrics.summary()),
+            _ = usr1.recv() => tracing::info!("{}", summary(shared)),
             _ = hup.recv() => {
+                if device.is_some() {
+                    tracing::warn!("SIGHUP: the stateful mode reloads nothing; restart to apply changes");
+                    continue;
+                }
                 notify("RELOADING=1");
                 reload(opts, &mut current, shared, pool);
                 notify("READY=1");
             }
             _ = tick.tick() => {
                 ticks += 1;
+                expire(shared, device);
                 let Some(pool) = pool else { continue };
                 pool.set_now(unix_now());
                 if ticks % EXPIRE_EVERY == 0 {
@@ -251,7 +416,9 @@ fn reload(opts: &Options, current: &mut TaygaConf, shared: &Shared, pool: Option
     if others != *current {
         tracing::warn!("SIGHUP: only map lines are reloaded; restart to apply the other changes");
     }
-    let old = shared.translator();
+    let Some(old) = shared.translator() else {
+        return;
+    };
     let mtu = old.config().ipv4_mtu;
     let mut next = current.clone();
     next.maps = new.maps;

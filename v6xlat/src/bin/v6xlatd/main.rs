@@ -39,6 +39,12 @@ struct Args {
     #[arg(long)]
     check: bool,
 
+    /// `siit`: Tayga's stateless translation (tayga.conf); `nat64`:
+    /// stateful NAT64 (RFC 6146), many IPv6 hosts sharing the `pool4`
+    /// addresses of the configuration file.
+    #[arg(long, value_enum, default_value = "siit")]
+    mode: Mode,
+
     /// Create the persistent TUN device of the configuration and exit.
     #[arg(long, conflicts_with = "rmtun")]
     mktun: bool,
@@ -142,6 +148,21 @@ struct Args {
     map: Vec<String>,
 }
 
+/// What the daemon translates with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Mode {
+    /// Stateless, as Tayga.
+    Siit,
+    /// Stateful NAT64 (RFC 6146).
+    Nat64,
+}
+
+/// A configuration read for one mode or the other.
+enum Loaded {
+    Siit(v6xlat::tayga::TaygaConf),
+    Nat64(Box<v6xlat::nat64_conf::Nat64Conf>),
+}
+
 impl Args {
     /// The configuration lines the flags stand for, each with its flag.
     fn directive_flags(&self) -> Vec<(&'static str, String)> {
@@ -185,12 +206,23 @@ fn main() -> ExitCode {
     }
 
     let flags = args.directive_flags();
+    if args.mode == Mode::Nat64 && !flags.is_empty() {
+        eprintln!(
+            "v6xlatd: {} cannot be combined with --mode nat64 (which reads --config)",
+            flags[0].0
+        );
+        return ExitCode::from(2);
+    }
     let conf = if flags.is_empty() {
         let path = args
             .config
             .clone()
             .unwrap_or_else(|| PathBuf::from("/etc/tayga.conf"));
-        match settings::load(&path) {
+        let loaded = match args.mode {
+            Mode::Siit => settings::load(&path).map(Loaded::Siit),
+            Mode::Nat64 => settings::load_nat64(&path).map(|c| Loaded::Nat64(Box::new(c))),
+        };
+        match loaded {
             Ok(c) => c,
             Err(e) => {
                 eprintln!("v6xlatd: {e}");
@@ -203,7 +235,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
         match settings::from_flags(&flags) {
-            Ok(c) => c,
+            Ok(c) => Loaded::Siit(c),
             Err(e) => {
                 eprintln!("v6xlatd: {e}");
                 return ExitCode::from(2);
@@ -215,7 +247,11 @@ fn main() -> ExitCode {
             .clone()
             .unwrap_or_else(|| PathBuf::from("/etc/tayga.conf"))
     });
-    let tun_name = conf.tun_device.clone().unwrap_or_default();
+    let tun_name = match &conf {
+        Loaded::Siit(c) => c.tun_device.clone(),
+        Loaded::Nat64(c) => c.tayga.tun_device.clone(),
+    }
+    .unwrap_or_default();
 
     if args.check {
         println!("v6xlatd: configuration is good");
@@ -261,7 +297,11 @@ fn main() -> ExitCode {
         offload: !args.no_offload,
         user,
     };
-    match daemon::run(conf, opts) {
+    let result = match conf {
+        Loaded::Siit(c) => daemon::run(c, opts),
+        Loaded::Nat64(c) => daemon::run_nat64(*c, opts),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("v6xlatd: {e}");

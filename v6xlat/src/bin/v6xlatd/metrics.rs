@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use v6xlat::DropReason;
+use v6xlat::nat64::{Protocol, Refusal, Stats};
 use v6xlat::pool::DynamicPool;
 
 /// One worker's counters.
@@ -199,6 +200,75 @@ impl Metrics {
     }
 }
 
+/// The stateful NAT64's sessions, BIB entries and refusals as Prometheus
+/// text.
+pub(crate) fn render_nat64(s: &Stats) -> String {
+    let mut out = String::new();
+    let mut family = |name: &str, kind: &str, help: &str, label: &str, values: &[(&str, u64)]| {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+        for (l, v) in values {
+            let _ = writeln!(out, "{name}{{{label}=\"{l}\"}} {v}");
+        }
+    };
+    let by_protocol = |v: [u64; 3]| Protocol::ALL.map(|p| (p.as_str(), v[p.index()]));
+    let widen = |v: [usize; 3]| v.map(|n| n as u64);
+    family(
+        "v6xlatd_nat64_sessions",
+        "gauge",
+        "Stateful NAT64 sessions, by protocol.",
+        "protocol",
+        &by_protocol(widen(s.sessions)),
+    );
+    family(
+        "v6xlatd_nat64_bib_entries",
+        "gauge",
+        "Stateful NAT64 BIB entries (static and dynamic), by protocol.",
+        "protocol",
+        &by_protocol(widen(s.bib_entries)),
+    );
+    family(
+        "v6xlatd_nat64_sessions_created_total",
+        "counter",
+        "Stateful NAT64 sessions created, by protocol.",
+        "protocol",
+        &by_protocol(s.created),
+    );
+    family(
+        "v6xlatd_nat64_sessions_expired_total",
+        "counter",
+        "Stateful NAT64 sessions that timed out, by protocol.",
+        "protocol",
+        &by_protocol(s.expired),
+    );
+    family(
+        "v6xlatd_nat64_refused_total",
+        "counter",
+        "New flows the stateful NAT64 refused, by reason.",
+        "reason",
+        &Refusal::ALL.map(|r| (r.as_str(), s.refused[r.index()])),
+    );
+    let _ = writeln!(
+        out,
+        "# HELP v6xlatd_nat64_stored_syns IPv4 SYNs waiting for the IPv6 side.\n\
+         # TYPE v6xlatd_nat64_stored_syns gauge\nv6xlatd_nat64_stored_syns {}",
+        s.stored_syns
+    );
+    out
+}
+
+/// The stateful NAT64's sessions and refusals in one line, for the log.
+pub(crate) fn summary_nat64(s: &Stats) -> String {
+    let mut out = String::from("sessions");
+    for p in Protocol::ALL {
+        let _ = write!(out, " {p}={}", s.sessions[p.index()]);
+    }
+    out.push_str("; refused");
+    for r in Refusal::ALL {
+        let _ = write!(out, " {}={}", r.as_str(), s.refused[r.index()]);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,5 +286,22 @@ mod tests {
         assert!(text.contains("v6xlatd_icmp_errors_sent_total{reason=\"hop_limit_exceeded\"} 1\n"));
         assert!(text.contains("# TYPE v6xlatd_tun_errors_total counter\n"));
         assert!(m.summary().contains("truncated=2"));
+    }
+
+    #[test]
+    fn renders_the_sessions_and_refusals() {
+        let s = Stats {
+            sessions: [1, 2, 3],
+            refused: [4, 0, 0, 0],
+            ..Stats::default()
+        };
+        let text = render_nat64(&s);
+        assert!(text.contains("v6xlatd_nat64_sessions{protocol=\"udp\"} 2\n"));
+        assert!(text.contains("v6xlatd_nat64_refused_total{reason=\"session_limit\"} 4\n"));
+        assert!(text.contains("# TYPE v6xlatd_nat64_sessions_expired_total counter\n"));
+        assert_eq!(
+            summary_nat64(&s),
+            "sessions tcp=1 udp=2 icmp=3; refused session_limit=4 host_limit=0 ports_exhausted=0 stored_syn_limit=0"
+        );
     }
 }

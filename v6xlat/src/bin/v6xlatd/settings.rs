@@ -5,6 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use v6xlat::mapping::TaygaMap;
+use v6xlat::nat64_conf::{self, Nat64Conf};
 use v6xlat::pool::DynamicPool;
 use v6xlat::tayga::{self, TaygaConf};
 use v6xlat::{Config, IPV6_MIN_MTU, Translator};
@@ -17,6 +18,24 @@ pub(crate) fn load(path: &Path) -> Result<TaygaConf, String> {
     conf.check()
         .map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(conf)
+}
+
+/// Reads and checks the configuration file `path` of the stateful mode,
+/// and builds the NAT64 once to try its static BIB entries; the error is
+/// `FILE:LINE: what: "token"`.
+pub(crate) fn load_nat64(path: &Path) -> Result<Nat64Conf, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let conf = nat64_conf::parse(&text).map_err(|e| located(path, &e))?;
+    conf.build().map_err(|e| located(path, &e))?;
+    Ok(conf)
+}
+
+/// `FILE:LINE: error`, or `FILE: error` for the whole file.
+fn located(path: &Path, e: &v6xlat::nat64_conf::Nat64ConfError) -> String {
+    match e.line {
+        Some(_) => format!("{}:{e}", path.display()),
+        None => format!("{}: {e}", path.display()),
+    }
 }
 
 /// Reads a configuration given as flags: `lines` holds, for each flag, its

@@ -10,11 +10,12 @@
 use std::io;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Instant;
 
 use tun_rs::{GROTable, IDEAL_BATCH_SIZE, InterruptEvent, SyncDevice, VIRTIO_NET_HDR_LEN};
 use v6xlat::mapping::{Prepared, TaygaMap};
+use v6xlat::nat64::Nat64;
 use v6xlat::tayga::LogOptions;
 use v6xlat::{DropReason, Outcome, Translator};
 
@@ -23,9 +24,32 @@ use crate::metrics::{Counters, Metrics, add};
 /// The translator in use; replaced as a whole when the map is reloaded.
 pub(crate) type Xlat = Translator<TaygaMap>;
 
+/// What translates: the stateless translator of a tayga.conf, or a
+/// stateful NAT64 (RFC 6146) whose sessions all workers share.
+pub(crate) enum Engine {
+    /// SIIT with Tayga's mapping; replaced as a whole when the map is
+    /// reloaded.
+    Siit(RwLock<Arc<Xlat>>),
+    /// Stateful NAT64, and the instant its clock counts from.
+    Nat64(Box<Mutex<Nat64>>, Instant),
+}
+
+impl Engine {
+    /// A stateful engine whose clock starts now.
+    pub(crate) fn nat64(nat: Nat64) -> Self {
+        Engine::Nat64(Box::new(Mutex::new(nat)), Instant::now())
+    }
+}
+
+/// The stateful NAT64 behind `m`, even if a worker panicked holding it
+/// (its tables stay consistent between calls).
+pub(crate) fn lock(m: &Mutex<Nat64>) -> std::sync::MutexGuard<'_, Nat64> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 /// What the workers share with the control loop.
 pub(crate) struct Shared {
-    translator: RwLock<Arc<Xlat>>,
+    pub(crate) engine: Engine,
     generation: AtomicU64,
     /// Triggered to stop the workers.
     pub(crate) stop: InterruptEvent,
@@ -36,13 +60,9 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub(crate) fn new(
-        translator: Xlat,
-        metrics: Arc<Metrics>,
-        log: LogOptions,
-    ) -> io::Result<Self> {
+    pub(crate) fn new(engine: Engine, metrics: Arc<Metrics>, log: LogOptions) -> io::Result<Self> {
         Ok(Shared {
-            translator: RwLock::new(Arc::new(translator)),
+            engine,
             generation: AtomicU64::new(0),
             stop: InterruptEvent::new()?,
             metrics,
@@ -51,21 +71,21 @@ impl Shared {
         })
     }
 
-    pub(crate) fn translator(&self) -> Arc<Xlat> {
-        self.translator
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+    /// The stateless translator; `None` in stateful mode.
+    pub(crate) fn translator(&self) -> Option<Arc<Xlat>> {
+        match &self.engine {
+            Engine::Siit(t) => Some(t.read().unwrap_or_else(PoisonError::into_inner).clone()),
+            Engine::Nat64(..) => None,
+        }
     }
 
-    /// Puts `t` in place of the translator; workers pick it up before
-    /// their next batch.
+    /// Puts `t` in place of the stateless translator; workers pick it up
+    /// before their next batch.
     pub(crate) fn replace(&self, t: Xlat) {
-        *self
-            .translator
-            .write()
-            .unwrap_or_else(PoisonError::into_inner) = Arc::new(t);
-        self.generation.fetch_add(1, Ordering::Release);
+        if let Engine::Siit(cur) = &self.engine {
+            *cur.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(t);
+            self.generation.fetch_add(1, Ordering::Release);
+        }
     }
 }
 
@@ -192,6 +212,12 @@ fn handle(
     } else {
         x.translate(packet, out)
     };
+    count(c, log, packet, outcome)
+}
+
+/// Counts what became of `packet`, and logs a drop.
+fn count(c: &Counters, log: &mut DropLog, packet: &[u8], outcome: Outcome) -> Outcome {
+    let version = packet.first().map(|b| b >> 4);
     match outcome {
         Outcome::Translated { .. } => match version {
             Some(6) => add(&c.v6_to_v4, 1),
@@ -234,7 +260,13 @@ const WRITES_PER_BATCH: usize = 32;
 /// (or a batch is full), writes the batch, and waits for the device (or the
 /// stop event) only after a read found the queue empty, so that under load
 /// it makes no system call besides the reads and the writes.
-pub(crate) fn run(index: usize, dev: SyncDevice, offload: bool, mtu: u16, shared: Arc<Shared>) {
+pub(crate) fn run(
+    index: usize,
+    dev: Arc<SyncDevice>,
+    offload: bool,
+    mtu: u16,
+    shared: Arc<Shared>,
+) {
     let offset = if offload { VIRTIO_NET_HDR_LEN } else { 0 };
     let segments = if offload { IDEAL_BATCH_SIZE } else { 1 };
     let packet_max = usize::from(mtu).max(1500) + 64;
@@ -281,11 +313,23 @@ pub(crate) fn run(index: usize, dev: SyncDevice, offload: bool, mtu: u16, shared
                 }
             };
             reads += 1;
+            // One reading of the clock for what one read brought.
+            let now = match &shared.engine {
+                Engine::Nat64(_, epoch) => epoch.elapsed(),
+                Engine::Siit(_) => std::time::Duration::ZERO,
+            };
             for i in 0..n {
                 let Some(packet) = bufs[i].get(offset..offset + sizes[i]) else {
                     continue;
                 };
-                let outcome = handle(&x, &shared, c, &mut log, packet, &mut scratch);
+                let outcome = match (&x, &shared.engine) {
+                    (Some(x), _) => handle(x, &shared, c, &mut log, packet, &mut scratch),
+                    (None, Engine::Nat64(nat, _)) => {
+                        let o = lock(nat).translate(packet, &mut scratch, now);
+                        count(c, &mut log, packet, o)
+                    }
+                    (None, Engine::Siit(_)) => continue,
+                };
                 for p in outcome.packets(&scratch) {
                     if nout == out.len() {
                         // Room for the segments the kernel may merge into
