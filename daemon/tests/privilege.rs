@@ -61,7 +61,18 @@ fn main() -> ExitCode {
     assert_eq!(field(&status, "CapInh"), "0000000000000000", "{status}");
     assert_eq!(field(&status, "CapAmb"), "0000000000000000", "{status}");
     assert!(status.contains("raw socket: opened"), "{status}");
-    println!("privilege: 3 passed, 0 failed");
+    // Without root, --user is refused as a bad argument that names it.
+    let out = v6kit_testkit::run(
+        Command::new("setpriv")
+            .args(["--reuid=nobody", "--regid=nogroup", "--init-groups"])
+            .arg(std::env::current_exe().unwrap())
+            .env(CHILD, "not-root"),
+    );
+    assert!(
+        out.starts_with("bad argument: --user nobody: only root can switch users"),
+        "{out}"
+    );
+    println!("privilege: 4 passed, 0 failed");
     ExitCode::SUCCESS
 }
 
@@ -81,6 +92,16 @@ fn field<'a>(status: &'a str, name: &str) -> &'a str {
 }
 
 fn child(keep: &str) -> ExitCode {
+    if keep == "not-root" {
+        let e = Account::lookup("nobody", None).unwrap_err();
+        let kind = if e.is_bad_argument() {
+            "bad argument"
+        } else {
+            "other"
+        };
+        println!("{kind}: {e}");
+        return ExitCode::SUCCESS;
+    }
     if keep == "narrow" {
         let before = std::fs::read_to_string("/proc/self/status").expect("own status");
         for l in before.lines().filter(|l| l.starts_with("CapEff")) {
