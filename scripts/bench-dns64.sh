@@ -9,8 +9,12 @@
 # of PASSES passes through the 1,800-query mix, after a warm-up pass, best
 # run each. The CPU time each server used (from /proc) is reported per
 # query, a figure other load on the machine disturbs less than queries per
-# second. Latency: one run per server at a fixed rate (half of Unbound's
+# second; so is dnsperf's own CPU time per query (client CPU), which bounds
+# the queries per second when client and servers share the machine's
+# cores. Latency: one run per server at a fixed rate (half of Unbound's
 # best), every query's latency recorded (dnsperf -v), 99th percentile.
+# The load average is printed before and after, since other work on the
+# machine moves every figure but the CPU times.
 # Both servers get a 4 MB receive buffer; V6_WORKERS sets v6dns64d's
 # threads per socket (default: as many as Unbound's num-threads).
 #
@@ -182,24 +186,40 @@ ticks() {
 }
 TICK_US=$((1000000 / $(getconf CLK_TCK)))
 
+# CPU time (user + system, in seconds) of the commands a shell has run,
+# from the last line of the `times` builtin: "0m1.234s 0m0.567s".
+children_seconds() {
+    awk '{gsub(/s/, ""); split($1, u, "m"); split($2, s, "m"); print u[1] * 60 + u[2] + s[1] * 60 + s[2]}'
+}
+
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 best_ub=0 best_v6=0 lost_ub=0 lost_v6=0 cpu_ub=0 cpu_v6=0 sent_ub=0 sent_v6=0
+client_ub=0 client_v6=0
 for round in $(seq "$ROUNDS"); do
     for who in unbound v6dns64d; do
         port=$UNBOUND_PORT pid=$UNBOUND_PID
         [[ $who == v6dns64d ]] && port=$V6_PORT pid=$V6_PID
         before=$(ticks "$pid")
-        out=$(perf "$port" -n "$PASSES")
+        out=$(
+            perf "$port" -n "$PASSES"
+            times
+        )
         used=$(($(ticks "$pid") - before))
+        client=$(tail -1 <<<"$out" | children_seconds)
         qps=$(field "$out" "Queries per second")
         lost=$(field "$out" "Queries lost")
         sent=$(field "$out" "Queries sent")
-        printf 'round %d %-9s %12.0f q/s  lost %s  server CPU %.2f us/query\n' "$round" "$who" "$qps" "$lost" \
-            "$(awk -v t="$used" -v u="$TICK_US" -v n="$sent" 'BEGIN{print t * u / n}')"
+        printf 'round %d %-9s %12.0f q/s  lost %s  server CPU %.2f us/query  client CPU %.2f us/query\n' \
+            "$round" "$who" "$qps" "$lost" \
+            "$(awk -v t="$used" -v u="$TICK_US" -v n="$sent" 'BEGIN{print t * u / n}')" \
+            "$(awk -v c="$client" -v n="$sent" 'BEGIN{print c * 1e6 / n}')"
         if [[ $who == unbound ]]; then
             lost_ub=$((lost_ub + lost)) cpu_ub=$((cpu_ub + used)) sent_ub=$((sent_ub + sent))
+            client_ub=$(awk -v a="$client_ub" -v b="$client" 'BEGIN{print a + b}')
             awk -v a="$qps" -v b="$best_ub" 'BEGIN{exit !(a > b)}' && best_ub=$qps
         else
             lost_v6=$((lost_v6 + lost)) cpu_v6=$((cpu_v6 + used)) sent_v6=$((sent_v6 + sent))
+            client_v6=$(awk -v a="$client_v6" -v b="$client" 'BEGIN{print a + b}')
             awk -v a="$qps" -v b="$best_v6" 'BEGIN{exit !(a > b)}' && best_v6=$qps
         fi
     done
@@ -218,13 +238,22 @@ p99_ub=$(p99 "$UNBOUND_PORT")
 p99_v6=$(p99 "$V6_PORT")
 
 ratio=$(awk -v a="$best_v6" -v b="$best_ub" 'BEGIN{printf "%.2f", a / b}')
+client_us() { # seconds, queries
+    awk -v c="$1" -v n="$2" 'BEGIN{printf "%.2f", c * 1e6 / n}'
+}
+cpu_v6_us=$(us_per_query "$cpu_v6" "$sent_v6") cpu_ub_us=$(us_per_query "$cpu_ub" "$sent_ub")
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| | queries/s (best of $ROUNDS runs of $((PASSES * 1800)) queries) | lost | p99 latency at $rate q/s | server CPU per query |"
-echo "| --- | --- | --- | --- | --- |"
-printf '| v6dns64d | %.0f | %d | %s ms | %s µs |\n' "$best_v6" "$lost_v6" "$p99_v6" "$(us_per_query "$cpu_v6" "$sent_v6")"
-printf '| Unbound %s (dns64 iterator) | %.0f | %d | %s ms | %s µs |\n' \
-    "$(unbound -V | sed -n 's/^Version //p')" "$best_ub" "$lost_ub" "$p99_ub" "$(us_per_query "$cpu_ub" "$sent_ub")"
-echo "| ratio v6dns64d / Unbound | $ratio (target ≥ $MIN_RATIO) | | | |"
+echo "| | queries/s (best of $ROUNDS runs of $((PASSES * 1800)) queries) | lost | p99 latency at $rate q/s | server CPU per query | dnsperf CPU per query |"
+echo "| --- | --- | --- | --- | --- | --- |"
+printf '| v6dns64d | %.0f | %d | %s ms | %s µs | %s µs |\n' "$best_v6" "$lost_v6" "$p99_v6" "$cpu_v6_us" \
+    "$(client_us "$client_v6" "$sent_v6")"
+printf '| Unbound %s (dns64 iterator) | %.0f | %d | %s ms | %s µs | %s µs |\n' \
+    "$(unbound -V | sed -n 's/^Version //p')" "$best_ub" "$lost_ub" "$p99_ub" "$cpu_ub_us" \
+    "$(client_us "$client_ub" "$sent_ub")"
+printf '| ratio v6dns64d / Unbound | %s (target ≥ %s) | | %s | %s | |\n' "$ratio" "$MIN_RATIO" \
+    "$(awk -v a="$p99_v6" -v b="$p99_ub" 'BEGIN{printf "%.2f", a / b}')" \
+    "$(awk -v a="$cpu_v6_us" -v b="$cpu_ub_us" 'BEGIN{printf "%.2f", a / b}')"
 
 fail=0
 awk -v r="$ratio" -v m="$MIN_RATIO" 'BEGIN{exit !(r >= m)}' || { echo "FAIL: ratio $ratio < $MIN_RATIO"; fail=1; }
