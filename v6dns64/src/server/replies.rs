@@ -371,6 +371,38 @@ mod tests {
         assert!(QueryKey::of(&a[..a.len() - 1], Some(0)).is_none());
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Any bytes from the network: reading a key never panics, and a
+        /// key read describes the query it came from.
+        #[test]
+        fn any_bytes_read_as_a_key_or_not(
+            edns in proptest::prelude::any::<bool>(),
+            flips in proptest::collection::vec(
+                (0usize..64, proptest::prelude::any::<u8>()),
+                0..4,
+            ),
+            cut in 0usize..64,
+            junk in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+        ) {
+            let mut b = query("host.example.", edns).to_vec().unwrap();
+            for (at, v) in flips {
+                if let Some(x) = b.get_mut(at) {
+                    *x = v;
+                }
+            }
+            b.truncate(b.len().saturating_sub(cut));
+            for bytes in [&b[..], &junk[..]] {
+                if let Some(k) = QueryKey::of(bytes, Some(0)) {
+                    proptest::prop_assert!(k.name.end <= bytes.len());
+                    proptest::prop_assert!((512..=1232).contains(&k.limit));
+                    proptest::prop_assert_eq!(k.bytes().len(), 2 + k.name.len() + 4);
+                }
+            }
+        }
+    }
+
     #[test]
     fn hits_take_the_id_and_case_of_the_query_and_age() {
         let cache = Replies::new(10);
