@@ -48,7 +48,7 @@ pub(crate) fn find_or_build(no_build: bool) -> Result<(Binaries, Vec<String>), S
         .filter(|bin| !dir.join(bin).is_file())
         .collect();
     let started_by_cargo = std::env::var_os("CARGO").is_some();
-    let mut done = Vec::new();
+    let mut how = "as they were";
     if !no_build && (started_by_cargo || !missing.is_empty()) {
         match build_command(dir) {
             Some(mut cmd) => {
@@ -60,7 +60,7 @@ pub(crate) fn find_or_build(no_build: bool) -> Result<(Binaries, Vec<String>), S
                 if !status.success() {
                     return Err(format!("{line} failed: {status}"));
                 }
-                done.push(format!("built with {line}"));
+                how = "built or up to date";
             }
             None if missing.is_empty() => {}
             None => {
@@ -89,8 +89,8 @@ pub(crate) fn find_or_build(no_build: bool) -> Result<(Binaries, Vec<String>), S
         lab: lab.clone(),
     };
     let names: Vec<&str> = BINARIES.iter().map(|(bin, _)| *bin).collect();
-    done.push(format!("{}: {}", dir.display(), names.join(", ")));
-    Ok((binaries, done))
+    let found = format!("{}: {} ({how})", dir.display(), names.join(", "));
+    Ok((binaries, vec![found]))
 }
 
 /// `cargo build` of the daemons in the profile of directory `dir`
