@@ -4,11 +4,58 @@
 //! every session sits in the list of its timer, oldest first, so that
 //! expiry looks only at the sessions that are due.
 
+use core::hash::{Hash, Hasher};
 use core::net::{Ipv4Addr, Ipv6Addr};
-use std::collections::HashMap;
+use std::collections::HashMap as StdMap;
 
 use super::Protocol;
 use super::tcp::{TIMERS, TcpState, Timer};
+
+/// The maps of the table: keys that arrive from the network, hashed with a
+/// per-process random key (HashDoS), by a hash much faster than SipHash
+/// on keys of a few words.
+type HashMap<K, V> = StdMap<K, V, ahash::RandomState>;
+
+/// A BIB entry's IPv6 transport address: the address, then protocol and
+/// port, hashed as two words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Key6 {
+    addr: Ipv6Addr,
+    proto: Protocol,
+    port: u16,
+}
+
+impl Hash for Key6 {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        h.write_u128(self.addr.to_bits());
+        h.write_u32(u32::from(self.proto as u8) << 16 | u32::from(self.port));
+    }
+}
+
+/// A BIB entry's IPv4 transport address, hashed as one word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Key4 {
+    addr: [u8; 4],
+    proto: Protocol,
+    port: u16,
+}
+
+impl Key4 {
+    fn new(proto: Protocol, addr: Ipv4Addr, port: u16) -> Self {
+        Key4 {
+            addr: addr.octets(),
+            proto,
+            port,
+        }
+    }
+}
+
+impl Hash for Key4 {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        let addr = u64::from(u32::from_be_bytes(self.addr));
+        h.write_u64(u64::from(self.proto as u8) << 48 | addr << 16 | u64::from(self.port));
+    }
+}
 
 /// No slot: the end of a list, or a free slot's marker.
 pub(crate) const NIL: u32 = u32::MAX;
@@ -44,11 +91,19 @@ pub(crate) struct Session {
 }
 
 /// The key of a session: its BIB slot and the remote transport address.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct SessionKey {
     bib: u32,
     remote: [u8; 4],
     rport: u16,
+}
+
+impl Hash for SessionKey {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        let remote = u64::from(u32::from_be_bytes(self.remote));
+        h.write_u64(u64::from(self.bib) << 32 | remote);
+        h.write_u16(self.rport);
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -62,8 +117,8 @@ struct List {
 pub(crate) struct Table {
     pub(crate) bibs: Vec<Bib>,
     free_bibs: Vec<u32>,
-    bib6: HashMap<(Protocol, Ipv6Addr, u16), u32>,
-    bib4: HashMap<(Protocol, Ipv4Addr, u16), u32>,
+    bib6: HashMap<Key6, u32>,
+    bib4: HashMap<Key4, u32>,
     pub(crate) sessions: Vec<Session>,
     free_session: u32,
     index: HashMap<SessionKey, u32>,
@@ -83,17 +138,17 @@ impl Table {
         Table {
             bibs: Vec::new(),
             free_bibs: Vec::new(),
-            bib6: HashMap::new(),
-            bib4: HashMap::new(),
+            bib6: HashMap::default(),
+            bib4: HashMap::default(),
             sessions: Vec::new(),
             free_session: NIL,
-            index: HashMap::new(),
+            index: HashMap::default(),
             lists: [List {
                 head: NIL,
                 tail: NIL,
             }; TIMERS],
-            hosts: HashMap::new(),
-            remotes: HashMap::new(),
+            hosts: HashMap::default(),
+            remotes: HashMap::default(),
             track_remotes,
             count: [0; 3],
             bib_count: [0; 3],
@@ -102,12 +157,12 @@ impl Table {
 
     /// The BIB slot of an IPv6 transport address.
     pub(crate) fn bib_by_v6(&self, proto: Protocol, addr: Ipv6Addr, port: u16) -> Option<u32> {
-        self.bib6.get(&(proto, addr, port)).copied()
+        self.bib6.get(&Key6 { addr, proto, port }).copied()
     }
 
     /// The BIB slot of an IPv4 transport address.
     pub(crate) fn bib_by_v4(&self, proto: Protocol, addr: Ipv4Addr, port: u16) -> Option<u32> {
-        self.bib4.get(&(proto, addr, port)).copied()
+        self.bib4.get(&Key4::new(proto, addr, port)).copied()
     }
 
     /// Adds a BIB entry; the caller made sure neither side is bound.
@@ -122,8 +177,14 @@ impl Table {
                 (self.bibs.len() - 1) as u32
             }
         };
-        self.bib6.insert((bib.proto, bib.v6, bib.port6), slot);
-        self.bib4.insert((bib.proto, bib.v4, bib.port4), slot);
+        let k6 = Key6 {
+            addr: bib.v6,
+            proto: bib.proto,
+            port: bib.port6,
+        };
+        self.bib6.insert(k6, slot);
+        self.bib4
+            .insert(Key4::new(bib.proto, bib.v4, bib.port4), slot);
         self.bib_count[bib.proto.index()] += 1;
         slot
     }
@@ -132,8 +193,12 @@ impl Table {
     pub(crate) fn remove_bib(&mut self, slot: u32) {
         let b = self.bibs[slot as usize];
         debug_assert_eq!(b.sessions, 0);
-        self.bib6.remove(&(b.proto, b.v6, b.port6));
-        self.bib4.remove(&(b.proto, b.v4, b.port4));
+        self.bib6.remove(&Key6 {
+            addr: b.v6,
+            proto: b.proto,
+            port: b.port6,
+        });
+        self.bib4.remove(&Key4::new(b.proto, b.v4, b.port4));
         self.bib_count[b.proto.index()] -= 1;
         self.free_bibs.push(slot);
     }
