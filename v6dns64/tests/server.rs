@@ -432,6 +432,11 @@ fn answers_on_port_53_with_only_the_capability_of_its_systemd_unit() {
         "no answer from v6dns64d started as its unit"
     );
     runs_as(d.id(), "nobody").unwrap();
+    // Port 53 is bound; then no capability is left.
+    let cap = |f| v6kit_testkit::proc_status(d.id(), f).unwrap();
+    assert_eq!(cap("CapEff"), "0000000000000000");
+    assert_eq!(cap("CapPrm"), "0000000000000000");
+    assert_eq!(cap("CapAmb"), "0000000000000000");
     drop(d);
     let _ = std::fs::remove_dir_all(&dir);
 }

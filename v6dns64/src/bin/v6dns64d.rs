@@ -54,6 +54,25 @@ fn main() -> ExitCode {
         },
         None => None,
     };
+    let bound = match bind(&config) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("v6dns64d: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // Nothing after the sockets needs a privilege.
+    let dropped = match &user {
+        Some(account) => privilege::drop_to(account, &[]),
+        None => privilege::keep_only(&[]),
+    };
+    if let Err(e) = dropped {
+        eprintln!("v6dns64d: {e}");
+        return ExitCode::FAILURE;
+    }
+    if let Some(account) = &user {
+        eprintln!("v6dns64d: running as user {}", account.name());
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(config.workers.max(1))
         .enable_all()
@@ -65,7 +84,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(serve(config, zones, user)) {
+    match runtime.block_on(serve(config, zones, bound)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("v6dns64d: {e}");
@@ -74,29 +93,57 @@ fn main() -> ExitCode {
     }
 }
 
-async fn serve(config: Config, zones: Vec<Zone>, user: Option<Account>) -> std::io::Result<()> {
+/// Every socket, bound before any thread starts so that the process can
+/// give up its privileges as a whole (capabilities belong to each thread);
+/// held in the standard library's types until the runtime takes them.
+struct Bound {
+    udp: Vec<std::net::UdpSocket>,
+    tcp: Vec<std::net::TcpListener>,
+    metrics: Option<std::net::TcpListener>,
+}
+
+fn bind(config: &Config) -> std::io::Result<Bound> {
+    // A runtime without threads, so that the sockets are made as tokio
+    // makes them.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()?;
+    runtime.block_on(async {
+        let mut bound = Bound {
+            udp: Vec::new(),
+            tcp: Vec::new(),
+            metrics: None,
+        };
+        for addr in &config.listen {
+            let err = |e: std::io::Error| std::io::Error::new(e.kind(), format!("{addr}: {e}"));
+            let udp = UdpSocket::bind(addr).await.map_err(err)?;
+            // Port 0 picks the UDP port; TCP takes the same one.
+            let tcp = TcpListener::bind(udp.local_addr()?).await.map_err(err)?;
+            bound.udp.push(udp.into_std()?);
+            bound.tcp.push(tcp.into_std()?);
+        }
+        if let Some(addr) = config.metrics {
+            bound.metrics = Some(TcpListener::bind(addr).await?.into_std()?);
+        }
+        Ok(bound)
+    })
+}
+
+async fn serve(config: Config, zones: Vec<Zone>, bound: Bound) -> std::io::Result<()> {
     // Before anything is announced, so that a signal sent as soon as the
     // addresses are known already stops the server gracefully.
     let shutdown = shutdown_signal()?;
     let mut listeners = Listeners::default();
-    for addr in &config.listen {
-        let err = |e: std::io::Error| std::io::Error::new(e.kind(), format!("{addr}: {e}"));
-        let udp = UdpSocket::bind(addr).await.map_err(err)?;
-        // Port 0 picks the UDP port; TCP takes the same one.
-        let tcp = TcpListener::bind(udp.local_addr()?).await.map_err(err)?;
+    for (udp, tcp) in bound.udp.into_iter().zip(bound.tcp) {
+        let udp = UdpSocket::from_std(udp)?;
         eprintln!("v6dns64d: listening on {} (UDP and TCP)", udp.local_addr()?);
         listeners.udp.push(udp);
-        listeners.tcp.push(tcp);
+        listeners.tcp.push(TcpListener::from_std(tcp)?);
     }
-    if let Some(addr) = config.metrics {
-        let l = TcpListener::bind(addr).await?;
+    if let Some(l) = bound.metrics {
+        let l = TcpListener::from_std(l)?;
         eprintln!("v6dns64d: metrics on http://{}/metrics", l.local_addr()?);
         listeners.metrics = Some(l);
-    }
-    if let Some(account) = &user {
-        // Nothing after the sockets needs a privilege.
-        privilege::drop_to(account, &[]).map_err(std::io::Error::other)?;
-        eprintln!("v6dns64d: running as user {}", account.name());
     }
     let server = Arc::new(Server::new(
         Dns64::new(config.policy),
