@@ -12,6 +12,20 @@
 //! back whatever the [`Outcome`] holds: the translated packet (several when
 //! the translator fragmented), or an ICMP error for the sender.
 //!
+//! # Stateful NAT64
+//!
+//! [`nat64::Nat64`] is the stateful mode of RFC 6146: many IPv6 hosts share
+//! one IPv4 address (or a few, "pool4"), each flow getting a port of its
+//! own, so that no kernel masquerading is needed. It keeps the binding
+//! information base and the session table for TCP, UDP and ICMP queries
+//! (with the TCP state machine of RFC 6146 section 3.5.2.2 and its
+//! timers), and translates every packet with the same RFC 7915 code as
+//! [`Translator`], rewriting the ports. It reads no clock: every call takes
+//! `now`, and [`nat64::Nat64::expire`] removes the sessions whose time has
+//! come, so tests run on a virtual clock. Memory is bounded by a maximum of
+//! sessions, in total and per IPv6 host; a new flow beyond is refused with
+//! an ICMP error and counted.
+//!
 //! ```
 //! use std::net::{Ipv4Addr, Ipv6Addr};
 //! use v6xlat::{Config, Outcome, Translator, mapping::Rfc6052};

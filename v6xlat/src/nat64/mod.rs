@@ -5,7 +5,7 @@
 //! transport address stands behind which pool4 transport address) and the
 //! session table (which remote each binding talks to) for TCP, UDP and
 //! ICMP queries, and translates each packet with the RFC 7915 code of the
-//! stateless [`Translator`](crate::Translator), rewriting the ports (or
+//! stateless [`Translator`], rewriting the ports (or
 //! ICMP identifiers) that the binding changes. It does no I/O and reads
 //! no clock: every call takes `now`, the time since an epoch the caller
 //! chooses (a [`Duration`]), so that tests run on a virtual clock.
