@@ -27,3 +27,19 @@ pub fn notify(state: &str) {
         tracing::warn!("cannot notify the service manager: {e}");
     }
 }
+
+/// Tells the service manager that the configuration is being reloaded
+/// (`RELOADING=1`), with the time of the request on the monotonic clock
+/// (`MONOTONIC_USEC=`), which sd_notify(3) asks for so that units of
+/// `Type=notify-reload` match the reload to its request. Send
+/// `READY=1` when the reload is done.
+pub fn reloading() {
+    use nix::time::{ClockId, clock_gettime};
+    match clock_gettime(ClockId::CLOCK_MONOTONIC) {
+        Ok(t) => {
+            let usec = t.tv_sec() as u64 * 1_000_000 + t.tv_nsec() as u64 / 1_000;
+            notify(&format!("RELOADING=1\nMONOTONIC_USEC={usec}"));
+        }
+        Err(_) => notify("RELOADING=1"),
+    }
+}

@@ -459,6 +459,16 @@ fn runs_as_the_user_of_dash_dash_user_and_notifies_readiness() {
     let out = lab.client.output("rdisc6", &["-1", "-w", "2000", "eth0"]);
     assert!(out.status.success(), "rdisc6: {out:?}");
     assert!(metrics(&lab.router, 99).contains("v6rad_advertisements_sent_total"));
+    // A reload says when it was asked for (sd_notify(3)) and when done.
+    daemon.signal("HUP");
+    let n = sock.recv(&mut buf).expect("a reloading notification");
+    let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+    let usec = text
+        .strip_prefix("RELOADING=1\nMONOTONIC_USEC=")
+        .unwrap_or_else(|| panic!("{text:?}"));
+    assert!(usec.parse::<u64>().is_ok_and(|u| u > 0), "{text:?}");
+    let n = sock.recv(&mut buf).expect("a ready notification");
+    assert_eq!(&buf[..n], b"READY=1");
     stop(&mut daemon);
     let n = sock.recv(&mut buf).expect("a stopping notification");
     assert_eq!(&buf[..n], b"STOPPING=1");

@@ -248,7 +248,7 @@ async fn run(path: PathBuf, config: Config, counters: Arc<Counters>) -> Result<(
             _ = route_tick.tick() => d.refresh_routes().await,
             _ = addr_tick.tick() => d.responder.set_local_addresses(link::local_addresses()),
             _ = hup.recv() => {
-                notify("RELOADING=1");
+                v6kit_daemon::notify::reloading();
                 d.reload(&path).await;
                 notify("READY=1");
             }

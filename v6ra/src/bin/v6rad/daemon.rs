@@ -115,7 +115,7 @@ pub(crate) async fn run(config: Config, options: Options) -> Result<(), String> 
     loop {
         tokio::select! {
             _ = hup.recv() => {
-                notify("RELOADING=1");
+                v6kit_daemon::notify::reloading();
                 reload(&options, &mut tasks, &metrics).await;
                 notify("READY=1");
             }
