@@ -18,6 +18,12 @@
 //! | `max-sessions-per-host N` | the most sessions of one IPv6 host (default 65,536) |
 //! | `timeout udp\|icmp\|tcp-est\|tcp-trans\|tcp-incoming-syn\|fragment SECONDS` | a session lifetime of RFC 6146 section 4 (default the RFC's) |
 //! | `filtering endpoint-independent\|address-dependent` | which remotes may reach a binding (default endpoint-independent) |
+//! | `port-hash [src-addr] [src-port] [dst-addr] [dst-port]` | the fields of a new flow that choose where the search for a free pool4 port starts (RFC 6056 section 3.3.3; default all four) |
+//!
+//! The default `port-hash` includes the IPv6 source port, unlike the
+//! library's (Jool's) default: otherwise every new flow of one host to one
+//! server starts its search at the same port and steps over all the ports
+//! of the flows before it, a cost that grows with the number of flows.
 //!
 //! ```
 //! let conf = v6xlat::nat64_conf::parse(
@@ -42,7 +48,7 @@ use ipnet::Ipv4Net;
 use crate::Config;
 use crate::mapping::Rfc6052;
 use crate::nat64::{
-    DEFAULT_PORTS, Filtering, Nat64, Nat64Config, Nat64Error, Pool4, Pool4Error, Protocol,
+    DEFAULT_PORTS, Filtering, Nat64, Nat64Config, Nat64Error, Pool4, Pool4Error, PortHash, Protocol,
 };
 use crate::tayga::{self, ConfError, TaygaConf};
 
@@ -120,13 +126,14 @@ fn at(line: usize, token: &str, message: impl Into<String>) -> Nat64ConfError {
 }
 
 /// The directives of this module.
-const OWN: [&str; 6] = [
+const OWN: [&str; 7] = [
     "pool4",
     "bib",
     "max-sessions",
     "max-sessions-per-host",
     "timeout",
     "filtering",
+    "port-hash",
 ];
 
 /// The tayga.conf directives a stateful NAT64 has no use for.
@@ -171,6 +178,12 @@ pub fn parse(text: &str) -> Result<Nat64Conf, Nat64ConfError> {
     let mut timeout_lines = Vec::new();
     let mut seen: Vec<&'static str> = Vec::new();
     let (mut max_sessions, mut per_host, mut filtering) = (None, None, None);
+    let mut port_hash = PortHash {
+        src_addr: true,
+        src_port: true,
+        dst_addr: true,
+        dst_port: true,
+    };
     let mut timeouts = crate::nat64::Timeouts::default();
     // The file as tayga::parse is to see it: this module's lines blanked,
     // so that line numbers stay right.
@@ -319,6 +332,31 @@ pub fn parse(text: &str) -> Result<Nat64Conf, Nat64ConfError> {
                     }
                 });
             }
+            "port-hash" => {
+                once("port-hash")?;
+                port_hash = PortHash {
+                    src_addr: false,
+                    src_port: false,
+                    dst_addr: false,
+                    dst_port: false,
+                };
+                for &a in args {
+                    let field = match a.to_ascii_lowercase().as_str() {
+                        "src-addr" => &mut port_hash.src_addr,
+                        "src-port" => &mut port_hash.src_port,
+                        "dst-addr" => &mut port_hash.dst_addr,
+                        "dst-port" => &mut port_hash.dst_port,
+                        _ => {
+                            return Err(at(
+                                ln,
+                                a,
+                                "expected src-addr, src-port, dst-addr or dst-port",
+                            ));
+                        }
+                    };
+                    *field = true;
+                }
+            }
             _ => unreachable!("every directive of OWN is matched"),
         }
     }
@@ -335,6 +373,7 @@ pub fn parse(text: &str) -> Result<Nat64Conf, Nat64ConfError> {
         nat64.filtering = f;
     }
     nat64.allow_non_global = !tayga.wkpf_strict;
+    nat64.port_hash = port_hash;
     Ok(Nat64Conf {
         tayga,
         nat64,
@@ -439,9 +478,12 @@ mod tests {
             "{BASE}pool4 192.0.2.1 # shared\npool4 192.0.2.2 tcp 2000-2999\n\
              bib udp [2001:db8::53]:53 192.0.2.1:53\nmax-sessions 100\n\
              max-sessions-per-host 10\ntimeout icmp 2\ntimeout udp 150\n\
-             filtering address-dependent\n"
+             filtering address-dependent\nport-hash src-addr dst-port\n"
         ))
         .unwrap();
+        let h = c.nat64.port_hash;
+        assert!(h.src_addr && !h.src_port && !h.dst_addr && h.dst_port);
+        assert!(parse(BASE).unwrap().nat64.port_hash.src_port);
         assert_eq!(c.nat64.pool4.capacity(Protocol::Tcp), 4535 + 1000);
         assert_eq!(c.nat64.pool4.capacity(Protocol::Udp), 4535);
         assert_eq!(c.nat64.max_sessions, 100);
@@ -486,6 +528,10 @@ mod tests {
             (
                 "filtering open",
                 "5: expected endpoint-independent or address-dependent: \"open\"",
+            ),
+            (
+                "port-hash src-mac",
+                "5: expected src-addr, src-port, dst-addr or dst-port: \"src-mac\"",
             ),
             (
                 "map 192.0.2.9 2001:db8::9",
