@@ -178,16 +178,19 @@ metric() {
     xx curl -s -m 5 http://127.0.0.1:9464/metrics | awk -v m="$1" '$1 == m {print $2; f=1} END {if (!f) print 0}'
 }
 
-# UDP sessions from h6: N/2 source ports, each to two server ports.
+# UDP sessions from h6: N/2 source ports, each to two server ports; twice,
+# so that a datagram lost on the way the first time makes its session the
+# second.
 SWEEP_PY='
 import socket, sys
 n = int(sys.argv[2]) // 2
-for i in range(n):
-    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-    s.bind(("::", 10000 + i))
-    for port in (9, 19):
-        s.sendto(b"x", (sys.argv[1], port))
-    s.close()
+for _ in range(2):
+    for i in range(n):
+        s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        s.bind(("::", 10000 + i))
+        for port in (9, 19):
+            s.sendto(b"x", (sys.argv[1], port))
+        s.close()
 '
 
 echo "| translator | TCP connections/s | translator CPU per connection (µs) | TCP 6→4 (Gbit/s) | TCP 4→6 (Gbit/s) | RSS (MiB) |"
