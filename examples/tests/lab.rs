@@ -168,3 +168,25 @@ fn a_bad_argument_exits_2() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("--bogus"), "{stderr}");
 }
+
+#[test]
+fn without_root_it_exits_2_and_says_why() {
+    if !root_or_skip("without_root_it_exits_2_and_says_why", &["setpriv"]) {
+        return;
+    }
+    // A copy that user 65534 may run wherever the checkout is.
+    let dir = std::env::temp_dir().join(format!("v6kit-lab-noroot-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let copy = dir.join("lab");
+    std::fs::copy(LAB, &copy).unwrap();
+    let out = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(&copy)
+        .output();
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = out.unwrap();
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stdout}{stderr}");
+    assert!(stderr.contains("needs root"), "{stderr}");
+    assert!(stdout.is_empty(), "nothing was started: {stdout}");
+}

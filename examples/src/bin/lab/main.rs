@@ -36,7 +36,12 @@ use interrupt::{EXIT_INTERRUPTED, interrupted};
 /// The whole IPv6-first host in network namespaces, with v6kit's daemons,
 /// each path checked.
 #[derive(Debug, Parser)]
-#[command(name = "lab", version)]
+#[command(
+    name = "lab",
+    version,
+    after_help = "Needs root. Exit status: 0 when every step passed, 1 when one failed (it is \
+                  named), 2 without root or on a bad argument, 130 after Ctrl-C."
+)]
 struct Args {
     /// After the checks, leave the lab up until Ctrl-C and print how to
     /// enter each namespace
