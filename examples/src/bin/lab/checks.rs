@@ -184,11 +184,19 @@ pub(crate) fn nat64(lab: &Lab) -> Result<Vec<String>, String> {
     if !body.contains("the IPv4-only server") || !body.contains(&seen) {
         return Err(format!("curl {url} got {body:?}"));
     }
+    let vm = vm_address()?;
+    let mut lease = None;
+    // v6xlatd saves a new lease within a second or so.
+    wait(Duration::from_secs(5), || {
+        lease = lab.xlat_lease(vm);
+        lease.is_some()
+    });
+    let lease = lease.ok_or(format!("v6xlatd saved no lease for {vm}"))?;
     Ok(vec![
         format!("curl {url} in the VM connected to [{peer}]:80"),
         format!("the server at {WEB_V4} answered: {body:?}"),
         format!(
-            "so v6xlatd translated the connection to IPv4 and the host masqueraded it to its {HOST_V4}"
+            "v6xlatd leased {lease} of its pool to {vm}; the host masqueraded the pool to its {HOST_V4}"
         ),
     ])
 }

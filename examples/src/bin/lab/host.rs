@@ -23,6 +23,7 @@
 //! exists only inside the lab's namespaces, which have no route out.
 
 use std::fs::File;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::os::unix::net::UnixDatagram;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -509,6 +510,18 @@ impl Lab {
     pub(crate) fn set_vm_resolver(&self, server: &str) -> Result<PathBuf, String> {
         self.vm_etc
             .write("resolv.conf", &format!("nameserver {server}\n"))
+    }
+
+    /// The pool address v6xlatd leased to `v6`, from the leases it keeps
+    /// in its data-dir (Tayga's `dynamic.map`: `ipv4 ipv6 last-use`).
+    pub(crate) fn xlat_lease(&self, v6: Ipv6Addr) -> Option<Ipv4Addr> {
+        let path = self.dir.0.join("v6xlatd").join("dynamic.map");
+        let text = std::fs::read_to_string(path).ok()?;
+        text.lines().filter(|l| !l.starts_with('#')).find_map(|l| {
+            let mut words = l.split_whitespace();
+            let v4 = words.next()?.parse().ok()?;
+            (words.next()?.parse::<Ipv6Addr>().ok()? == v6).then_some(v4)
+        })
     }
 
     /// The last lines of every daemon's log, for a failure report.
