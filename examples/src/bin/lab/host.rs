@@ -99,13 +99,37 @@ table ip v6kit_lab {
 }
 ";
 
+/// The lab's namespaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// The IPv6-first host.
+    Host,
+    /// The IPv6-only virtual machine.
+    Vm,
+    /// The IPv4-only internet.
+    Internet,
+    /// The IPv4-only client.
+    Client,
+}
+
+impl Role {
+    fn name(self) -> &'static str {
+        match self {
+            Role::Host => "host",
+            Role::Vm => "vm",
+            Role::Internet => "internet",
+            Role::Client => "client",
+        }
+    }
+}
+
 /// A daemon or server of the lab, its output kept in a log file.
 #[derive(Debug)]
 pub(crate) struct Daemon {
     /// The program's name.
     pub(crate) name: String,
-    /// The namespace's role it runs in.
-    pub(crate) role: &'static str,
+    /// The namespace it runs in.
+    pub(crate) role: Role,
     /// The log file.
     pub(crate) log: PathBuf,
     process: Process,
@@ -196,8 +220,8 @@ impl Drop for EtcNetns {
     }
 }
 
-fn namespace(role: &str) -> Netns {
-    let ns = Netns::new(role);
+fn namespace(role: Role) -> Netns {
+    let ns = Netns::new(role.name());
     track_namespace(ns.name());
     ns
 }
@@ -211,10 +235,10 @@ impl Lab {
             std::env::temp_dir().join(format!("v6kit-lab-{}", std::process::id())),
         )?;
         let (host, vm, internet, client) = (
-            namespace("host"),
-            namespace("vm"),
-            namespace("internet"),
-            namespace("client"),
+            namespace(Role::Host),
+            namespace(Role::Vm),
+            namespace(Role::Internet),
+            namespace(Role::Client),
         );
         let vm_etc = EtcNetns::new(vm.name())?;
 
@@ -349,7 +373,7 @@ impl Lab {
 
     /// Starts `cmd` as daemon `name` in the namespace of `role`, its
     /// output in `<name>.log`.
-    fn spawn(&mut self, role: &'static str, name: &str, cmd: &mut Command) -> Result<(), String> {
+    fn spawn(&mut self, role: Role, name: &str, cmd: &mut Command) -> Result<(), String> {
         let log = self.dir.0.join(format!("{name}.log"));
         let file = File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
         let err = file.try_clone().map_err(|e| e.to_string())?;
@@ -379,7 +403,7 @@ impl Lab {
     /// Waits until something in `ns` listens on `proto` port `port`.
     fn wait_listening(
         &mut self,
-        role: &str,
+        role: Role,
         proto: &str,
         port: u16,
         name: &str,
@@ -399,12 +423,12 @@ impl Lab {
         }
     }
 
-    fn ns(&self, role: &str) -> &Netns {
+    fn ns(&self, role: Role) -> &Netns {
         match role {
-            "host" => &self.host,
-            "vm" => &self.vm,
-            "internet" => &self.internet,
-            _ => &self.client,
+            Role::Host => &self.host,
+            Role::Vm => &self.vm,
+            Role::Internet => &self.internet,
+            Role::Client => &self.client,
         }
     }
 
@@ -415,12 +439,12 @@ impl Lab {
         let lab_bin = self.bins.lab.to_string_lossy().into_owned();
         let mut web = self.internet.command(&lab_bin);
         web.args(["web", "0.0.0.0:80", "the IPv4-only server"]);
-        self.spawn("internet", "web-internet", &mut web)?;
+        self.spawn(Role::Internet, "web-internet", &mut web)?;
         let mut site = self.vm.command(&lab_bin);
         site.args(["web", "[::]:80", "the VM's site"]);
-        self.spawn("vm", "web-vm", &mut site)?;
-        self.wait_listening("internet", "-Hltn", 80, "web-internet")?;
-        self.wait_listening("vm", "-Hltn", 80, "web-vm")?;
+        self.spawn(Role::Vm, "web-vm", &mut site)?;
+        self.wait_listening(Role::Internet, "-Hltn", 80, "web-internet")?;
+        self.wait_listening(Role::Vm, "-Hltn", 80, "web-vm")?;
 
         // The advertisement as the VM hears it, read by the next step.
         let mut dump = self.vm.command(&self.bins.v6.to_string_lossy());
@@ -443,7 +467,7 @@ impl Lab {
             .map_err(|e| e.to_string())?;
         let mut xlat = self.v6xlatd();
         xlat.env("NOTIFY_SOCKET", &notify_path);
-        self.spawn("host", "v6xlatd", &mut xlat)?;
+        self.spawn(Role::Host, "v6xlatd", &mut xlat)?;
         let mut buf = [0u8; 64];
         let ready = notify.recv(&mut buf).map(|n| &buf[..n] == b"READY=1");
         self.still_running("v6xlatd")?;
@@ -461,8 +485,8 @@ impl Lab {
         ])
         .args(["--prefix", NAT64, "--static"])
         .arg(&zone);
-        self.spawn("host", "v6dns64d", &mut dns)?;
-        self.wait_listening("host", "-Hlun", 53, "v6dns64d")?;
+        self.spawn(Role::Host, "v6dns64d", &mut dns)?;
+        self.wait_listening(Role::Host, "-Hlun", 53, "v6dns64d")?;
 
         let mut relay = self.host.command(&self.bins.v6proxyd.to_string_lossy());
         relay.args([
@@ -474,13 +498,13 @@ impl Lab {
             "--resolver",
             &format!("[{HOST_V6}]:53"),
         ]);
-        self.spawn("host", "v6proxyd", &mut relay)?;
-        self.wait_listening("host", "-Hltn", 80, "v6proxyd")?;
+        self.spawn(Role::Host, "v6proxyd", &mut relay)?;
+        self.wait_listening(Role::Host, "-Hltn", 80, "v6proxyd")?;
 
         let conf = self.dir.write("radvd.conf", RADVD_CONF)?;
         let mut rad = self.host.command(&self.bins.v6rad.to_string_lossy());
         rad.arg("-C").arg(&conf);
-        self.spawn("host", "v6rad", &mut rad)?;
+        self.spawn(Role::Host, "v6rad", &mut rad)?;
         std::thread::sleep(Duration::from_millis(300));
         self.still_running("v6rad")?;
 
@@ -530,7 +554,7 @@ impl Lab {
         for d in &self.daemons {
             let t = tail(&d.log, 8);
             if !t.is_empty() {
-                lines.push(format!("{} ({}):", d.name, d.role));
+                lines.push(format!("{} ({}):", d.name, d.role.name()));
                 lines.extend(t.into_iter().map(|l| format!("  {l}")));
             }
         }
