@@ -17,7 +17,7 @@ use v6kit_testkit::{Process, root_or_skip, run};
 const LAB: &str = env!("CARGO_BIN_EXE_lab");
 
 /// Every step the lab prints, in order.
-const STEPS: [&str; 9] = [
+const STEPS: [&str; 10] = [
     "install what the lab needs",
     "build the daemons",
     "build the host, the VM, the internet and the client",
@@ -27,6 +27,7 @@ const STEPS: [&str; 9] = [
     "the VM resolves an IPv4-only name through DNS64",
     "the VM fetches a page from the IPv4-only server through NAT64",
     "the IPv4-only client fetches the VM's site through the relay",
+    "the IPv4-only client reaches the VM's HTTPS site through the relay",
 ];
 
 fn lab() -> Command {
@@ -100,13 +101,14 @@ fn the_lab_passes_every_step_and_removes_everything() {
             i + 1
         );
     }
-    assert!(stdout.contains("all 9 steps passed"), "{stdout}");
+    assert!(stdout.contains("all 10 steps passed"), "{stdout}");
     // What the steps found, as the issue of each path asks.
     for found in [
         "2001:db8:1:0:5054:ff:fe12:3456/64 from the advertisement (SLAAC): the same",
         "answer: 64:ff9b::c058:6350",
         "your address is 192.0.2.1\"",
         "your address is 2001:db8:1::1\"",
+        "and verified the certificate of www.vm.example",
     ] {
         assert!(stdout.contains(found), "{found}: {stdout}");
     }
@@ -133,7 +135,7 @@ fn a_kept_lab_is_removed_at_sigterm() {
             break;
         }
     }
-    assert!(seen.contains("all 9 steps passed"), "{seen}");
+    assert!(seen.contains("all 10 steps passed"), "{seen}");
     let id = run_id(&seen);
     let vm = format!("v6k-vm-{id}-1");
     assert!(

@@ -227,6 +227,39 @@ pub(crate) fn relay(lab: &Lab) -> Result<Vec<String>, String> {
     ])
 }
 
+/// The IPv4-only client reaches the VM's HTTPS site at the host's IPv4
+/// address: `v6proxyd relay` reads the server name of the TLS ClientHello
+/// (RFC 6066 section 3) and passes the connection on untouched, so the
+/// client checks the certificate of the VM, whose key only the VM has.
+pub(crate) fn relay_tls(lab: &Lab) -> Result<Vec<String>, String> {
+    let url = format!("https://{VM_NAME}/");
+    let resolve = format!("{VM_NAME}:443:{HOST_V4}");
+    let cert = lab.vm_certificate();
+    let cacert = cert.to_string_lossy();
+    let (peer, body) = curl(
+        &lab.client,
+        &["--cacert", &cacert, "--resolve", &resolve, &url],
+    )?;
+    if peer != HOST_V4.parse::<IpAddr>().map_err(|e| e.to_string())? {
+        return Err(format!("curl {url} connected to {peer}, not {HOST_V4}"));
+    }
+    // openssl s_server -www describes the session it holds.
+    let session = body
+        .lines()
+        .find(|l| l.starts_with("New, "))
+        .ok_or_else(|| format!("curl {url} got no s_server page: {body:?}"))?;
+    Ok(vec![
+        format!(
+            "curl {url} in the client connected to {HOST_V4}:443 and verified the certificate of {VM_NAME}"
+        ),
+        format!(
+            "v6proxyd relay, which holds no certificate, passed it on by its server name to {}",
+            vm_address()?
+        ),
+        format!("the VM's openssl s_server: {}", session.trim()),
+    ])
+}
+
 /// The VM's address from its MAC address, as the zone has it.
 fn vm_address() -> Result<Ipv6Addr, String> {
     let prefix: Ipv6Net = PREFIX.parse().map_err(|e| format!("{PREFIX}: {e}"))?;

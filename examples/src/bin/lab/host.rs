@@ -446,6 +446,35 @@ impl Lab {
         self.wait_listening(Role::Internet, "-Hltn", 80, "web-internet")?;
         self.wait_listening(Role::Vm, "-Hltn", 80, "web-vm")?;
 
+        // The VM's HTTPS site, with a certificate and key only it uses.
+        let (cert, key) = (self.vm_certificate(), self.dir.0.join("vm-key.pem"));
+        v6kit_testkit::run(Command::new("openssl").args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            &format!("/CN={VM_NAME}"),
+            "-addext",
+            &format!("subjectAltName=DNS:{VM_NAME}"),
+            "-keyout",
+            &key.to_string_lossy(),
+            "-out",
+            &cert.to_string_lossy(),
+        ]));
+        let mut tls = self.vm.command("openssl");
+        tls.args(["s_server", "-accept", "[::]:443", "-www", "-quiet", "-cert"])
+            .arg(&cert)
+            .arg("-key")
+            .arg(&key);
+        self.spawn(Role::Vm, "tls-vm", &mut tls)?;
+        self.wait_listening(Role::Vm, "-Hltn", 443, "tls-vm")?;
+
         // The advertisement as the VM hears it, read by the next step.
         let mut dump = self.vm.command(&self.bins.v6.to_string_lossy());
         dump.args(["ra", "dump", "--json", "-n", "1", "eth0"])
@@ -493,6 +522,8 @@ impl Lab {
             "relay",
             "--listen",
             &format!("{HOST_V4}:80"),
+            "--listen",
+            &format!("{HOST_V4}:443"),
             "--backend-prefix",
             PREFIX,
             "--resolver",
@@ -500,6 +531,7 @@ impl Lab {
         ]);
         self.spawn(Role::Host, "v6proxyd", &mut relay)?;
         self.wait_listening(Role::Host, "-Hltn", 80, "v6proxyd")?;
+        self.wait_listening(Role::Host, "-Hltn", 443, "v6proxyd")?;
 
         let conf = self.dir.write("radvd.conf", RADVD_CONF)?;
         let mut rad = self.host.command(&self.bins.v6rad.to_string_lossy());
@@ -518,10 +550,17 @@ impl Lab {
                 "host: v6xlatd --tun-device nat64 --ipv4-addr {XLAT_V4} --ipv6-addr {XLAT_V6} --prefix {NAT64} --dynamic-pool {POOL} (ready)"
             ),
             format!(
-                "host: v6proxyd relay --listen {HOST_V4}:80 --backend-prefix {PREFIX} --resolver [{HOST_V6}]:53"
+                "host: v6proxyd relay --listen {HOST_V4}:80 --listen {HOST_V4}:443 --backend-prefix {PREFIX} --resolver [{HOST_V6}]:53"
             ),
-            format!("internet: web server on {WEB_V4}:80; vm: web site on [::]:80"),
+            format!(
+                "internet: web server on {WEB_V4}:80; vm: web site on [::]:80, HTTPS site (openssl s_server) on [::]:443"
+            ),
         ])
+    }
+
+    /// The VM's self-signed certificate, for the client to trust.
+    pub(crate) fn vm_certificate(&self) -> PathBuf {
+        self.dir.0.join("vm-cert.pem")
     }
 
     /// Takes the running `v6 ra dump` of the VM.

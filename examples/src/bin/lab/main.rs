@@ -78,6 +78,7 @@ const STEPS: &[&str] = &[
     "the VM resolves an IPv4-only name through DNS64",
     "the VM fetches a page from the IPv4-only server through NAT64",
     "the IPv4-only client fetches the VM's site through the relay",
+    "the IPv4-only client reaches the VM's HTTPS site through the relay",
 ];
 
 fn main() -> ExitCode {
@@ -152,6 +153,7 @@ fn run(lab: &mut Option<Lab>, no_build: bool) -> Result<(), usize> {
     step(6, || checks::dns64(lab).map(|said| ((), said)))?;
     step(7, || checks::nat64(lab).map(|said| ((), said)))?;
     step(8, || checks::relay(lab).map(|said| ((), said)))?;
+    step(9, || checks::relay_tls(lab).map(|said| ((), said)))?;
     Ok(())
 }
 

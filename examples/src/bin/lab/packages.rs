@@ -15,6 +15,7 @@ const NEEDED: &[(&str, &str)] = &[
     ("nft", "nftables"),
     ("curl", "curl"),
     ("dig", "dnsutils"),
+    ("openssl", "openssl"),
 ];
 
 /// Makes sure every program of [`NEEDED`] is installed; returns what was
