@@ -114,21 +114,7 @@ impl Lab {
         x.sysctl("net.ipv4.ip_forward=1");
         s4.ip(&["addr", "add", "203.0.113.2/24", "dev", "eth0"]);
 
-        let conf = dir.0.join("v6xlatd.conf");
-        std::fs::write(
-            &conf,
-            format!(
-                "# the stateful translator of the test\n\
-                 tun-device nat64\n\
-                 ipv4-addr 203.0.113.1\n\
-                 ipv6-addr 2001:db8:ffff::1\n\
-                 prefix 64:ff9b::/96\n\
-                 wkpf-strict no\n\
-                 pool4 203.0.113.1 61001-65534\n\
-                 {extra}"
-            ),
-        )
-        .unwrap();
+        std::fs::write(dir.0.join("v6xlatd.conf"), conf_text(extra)).unwrap();
         let py = dir.0.join("servers.py");
         std::fs::write(&py, SERVERS_PY).unwrap();
         let mut servers = s4.command("python3");
@@ -270,6 +256,20 @@ impl Lab {
             self.log()
         );
     }
+}
+
+/// The configuration file, with the lines `extra` at its end.
+fn conf_text(extra: &str) -> String {
+    format!(
+        "# the stateful translator of the test\n\
+         tun-device nat64\n\
+         ipv4-addr 203.0.113.1\n\
+         ipv6-addr 2001:db8:ffff::1\n\
+         prefix 64:ff9b::/96\n\
+         wkpf-strict no\n\
+         pool4 203.0.113.1 61001-65534\n\
+         {extra}"
+    )
 }
 
 /// The IPv4-only server: HTTP on 8080 answers, after a second (so that
@@ -445,5 +445,95 @@ fn a_full_table_refuses_new_flows_and_keeps_the_others() {
         "{}",
         lab.metrics()
     );
+    lab.stop();
+}
+
+#[test]
+fn a_static_binding_reaches_an_ipv6_server_and_sighup_reloads_it() {
+    if !root_or_skip(
+        "a_static_binding_reaches_an_ipv6_server_and_sighup_reloads_it",
+        TOOLS,
+    ) {
+        return;
+    }
+    let bib = "bib tcp [2001:db8:1::2]:8000 203.0.113.1:8000\n";
+    let mut lab = Lab::new("static", bib);
+    // Port 8000 of the host's address goes to the translator too.
+    lab.x.ip(&[
+        "rule",
+        "add",
+        "pref",
+        "100",
+        "to",
+        "203.0.113.1",
+        "ipproto",
+        "tcp",
+        "dport",
+        "8000",
+        "lookup",
+        "64",
+    ]);
+    let www = lab.dir.0.join("www6");
+    std::fs::create_dir_all(&www).unwrap();
+    std::fs::write(www.join("index.html"), "served over IPv6\n").unwrap();
+    let mut http = lab.h6a.command("python3");
+    http.args(["-m", "http.server", "--bind", "::", "--directory"])
+        .arg(&www)
+        .arg("8000")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let _http = Process::spawn(&mut http);
+    let fetch = |lab: &Lab| {
+        let out = lab
+            .s4
+            .output("curl", &["-s", "-m", "2", "http://203.0.113.1:8000/"]);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(
+        wait_until(Duration::from_secs(10), || fetch(&lab)
+            == "served over IPv6\n"),
+        "log:\n{}",
+        lab.log()
+    );
+    assert!(
+        lab.metrics()
+            .contains("v6xlatd_nat64_bib_entries{protocol=\"tcp\"} 1\n")
+    );
+
+    // Without the bib line, SIGHUP removes the binding...
+    std::fs::write(lab.dir.0.join("v6xlatd.conf"), conf_text("")).unwrap();
+    lab.daemon.as_ref().unwrap().signal("HUP");
+    assert!(
+        wait_until(Duration::from_secs(5), || lab
+            .log()
+            .contains("0 static BIB entries in force")),
+        "{}",
+        lab.log()
+    );
+    assert_eq!(fetch(&lab), "");
+    // ...and with it again, brings it back.
+    std::fs::write(lab.dir.0.join("v6xlatd.conf"), conf_text(bib)).unwrap();
+    lab.daemon.as_ref().unwrap().signal("HUP");
+    assert!(
+        wait_until(Duration::from_secs(5), || fetch(&lab)
+            == "served over IPv6\n"),
+        "log:\n{}",
+        lab.log()
+    );
+    // A bad file changes nothing.
+    std::fs::write(
+        lab.dir.0.join("v6xlatd.conf"),
+        conf_text("bib tcp [2001:db8:1::2]:8000 192.0.2.1:8000\n"),
+    )
+    .unwrap();
+    lab.daemon.as_ref().unwrap().signal("HUP");
+    assert!(
+        wait_until(Duration::from_secs(5), || lab
+            .log()
+            .contains("192.0.2.1 is not a pool4 address")),
+        "{}",
+        lab.log()
+    );
+    assert_eq!(fetch(&lab), "served over IPv6\n");
     lab.stop();
 }

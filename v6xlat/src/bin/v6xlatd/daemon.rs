@@ -9,6 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::signal::unix::{SignalKind, signal};
 use tun_rs::{SyncDevice, VIRTIO_NET_HDR_LEN};
+use v6xlat::nat64::BibEntry;
 use v6xlat::nat64_conf::Nat64Conf;
 use v6xlat::pool::DynamicPool;
 use v6xlat::tayga::TaygaConf;
@@ -352,12 +353,12 @@ async fn control(
             _ = int.recv() => break,
             _ = usr1.recv() => tracing::info!("{}", summary(shared)),
             _ = hup.recv() => {
-                if device.is_some() {
-                    tracing::warn!("SIGHUP: the stateful mode reloads nothing; restart to apply changes");
-                    continue;
-                }
                 notify("RELOADING=1");
-                reload(opts, &mut current, shared, pool);
+                if device.is_some() {
+                    reload_nat64(opts, &current, shared);
+                } else {
+                    reload(opts, &mut current, shared, pool);
+                }
                 notify("READY=1");
             }
             _ = tick.tick() => {
@@ -395,6 +396,72 @@ fn log_dyn(on: bool, msg: std::fmt::Arguments<'_>) {
     } else {
         tracing::debug!("{msg}");
     }
+}
+
+/// SIGHUP in stateful mode: reads the configuration file again and puts
+/// its `bib` lines in force (RFC 6146 section 3.5.1's static BIB entries):
+/// entries no longer listed go, with their sessions; new ones come. Other
+/// changes need a restart; a bad file changes nothing.
+fn reload_nat64(opts: &Options, current: &TaygaConf, shared: &Shared) {
+    let Engine::Nat64(nat, _) = &shared.engine else {
+        return;
+    };
+    let Some(path) = &opts.config_path else {
+        return;
+    };
+    let new = match settings::load_nat64(path) {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!("SIGHUP: {e}; keeping the running configuration");
+            return;
+        }
+    };
+    let mut nat = worker::lock(nat);
+    let running: Vec<BibEntry> = nat.bib().filter(|b| b.is_static).collect();
+    for b in &running {
+        let kept = new
+            .statics
+            .iter()
+            .any(|s| (s.protocol, s.v6, s.v4) == (b.protocol, b.v6, b.v4));
+        if !kept {
+            nat.remove_static(b.protocol, b.v4);
+            tracing::info!(
+                "SIGHUP: removed static {} binding {} = {}",
+                b.protocol,
+                b.v4,
+                b.v6
+            );
+        }
+    }
+    for s in &new.statics {
+        let present = running
+            .iter()
+            .any(|b| (s.protocol, s.v6, s.v4) == (b.protocol, b.v6, b.v4));
+        if present {
+            continue;
+        }
+        match nat.add_static(s.protocol, s.v6, s.v4) {
+            Ok(()) => tracing::info!(
+                "SIGHUP: added static {} binding {} = {}",
+                s.protocol,
+                s.v4,
+                s.v6
+            ),
+            Err(e) => tracing::error!("SIGHUP: {}:{}: {e}", path.display(), s.line),
+        }
+    }
+    // The running limits, timeouts and pool4 are what the file said at
+    // start-up, secret aside.
+    let mut running_cfg = nat.config().clone();
+    running_cfg.secret = 0;
+    if format!("{running_cfg:?}") != format!("{:?}", new.nat64) || new.tayga != *current {
+        tracing::warn!("SIGHUP: only bib lines are reloaded; restart to apply the other changes");
+    }
+    let n = nat.bib().filter(|b| b.is_static).count();
+    tracing::info!(
+        "SIGHUP: {n} static BIB entr{} in force",
+        if n == 1 { "y" } else { "ies" }
+    );
 }
 
 /// SIGHUP: reads the configuration file again and puts its `map` lines in
