@@ -214,9 +214,14 @@ impl Lab {
             .stderr(log);
         self.daemon = Some(Process::spawn(&mut cmd));
         let mut buf = [0u8; 64];
-        let n = sock
-            .recv(&mut buf)
-            .unwrap_or_else(|e| panic!("no readiness notification ({e}); log:\n{}", self.log()));
+        // A signal to the test process interrupts the wait; wait again.
+        let n = loop {
+            match sock.recv(&mut buf) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                r => break r,
+            }
+        }
+        .unwrap_or_else(|e| panic!("no readiness notification ({e}); log:\n{}", self.log()));
         assert_eq!(&buf[..n], b"READY=1");
     }
 
