@@ -162,8 +162,7 @@ fn tcp_state_machine_and_timers() {
     let mut n = nat(config());
     let h = host(5);
     // V6 SYN: V6 INIT for TCP_TRANS (4 min).
-    let out = pass(&mut n, &tcp6(h, 40000, 80, SYN), s(0));
-    let p4 = port(&out[0], 20);
+    pass(&mut n, &tcp6(h, 40000, 80, SYN), s(0));
     assert_eq!(state(&n), Some(TcpState::V6Init));
     // Data before the V4 SYN does not refresh the session.
     pass(&mut n, &tcp6(h, 40000, 80, ACK), s(100));
@@ -173,7 +172,8 @@ fn tcp_state_machine_and_timers() {
     assert_eq!(state(&n), None);
 
     // Again, with the V4 SYN/ACK: ESTABLISHED for TCP_EST (2 h 4 min).
-    pass(&mut n, &tcp6(h, 40000, 80, SYN), s(1000));
+    let out = pass(&mut n, &tcp6(h, 40000, 80, SYN), s(1000));
+    let p4 = port(&out[0], 20);
     let back = pass(&mut n, &tcp4(80, p4, SYN | ACK), s(1001));
     assert_eq!(port(&back[0], 42), 40000);
     assert_eq!(state(&n), Some(TcpState::Established));

@@ -427,6 +427,8 @@ pub struct Nat64 {
     created: [u64; 3],
     expired: [u64; 3],
     refused: [u64; 4],
+    /// RFC 6056 algorithm 3's `next_ephemeral`.
+    next_ephemeral: u64,
 }
 
 fn ms(d: Duration) -> u64 {
@@ -497,6 +499,7 @@ impl Nat64 {
             created: [0; 3],
             expired: [0; 3],
             refused: [0; 4],
+            next_ephemeral: 0,
         })
     }
 
@@ -924,6 +927,7 @@ impl Nat64 {
                             self.cfg.port_hash,
                             self.cfg.secret,
                             self.cfg.max_port_probes,
+                            &mut self.next_ephemeral,
                             |a, p| table.bib_by_v4(proto, a, p).is_some(),
                         )
                     }

@@ -142,13 +142,36 @@ impl Pool4 {
         self.entries.iter().all(Vec::is_empty)
     }
 
-    /// The `i`-th transport address of `protocol`, counting through the
-    /// entries in the order they were added.
-    fn nth(&self, protocol: Protocol, mut i: u64) -> (Ipv4Addr, u16) {
+    /// The ports of entry `e` in `class`: below 1024 (`Some(true)`), from
+    /// 1024 (`Some(false)`) or all (`None`); `None` when there are none.
+    fn part(e: &Entry, class: Option<bool>) -> Option<(u16, u16)> {
+        let (first, last) = match class {
+            None => (e.first, e.last),
+            Some(true) => (e.first, e.last.min(1023)),
+            Some(false) => (e.first.max(1024), e.last),
+        };
+        (first <= last).then_some((first, last))
+    }
+
+    /// How many transport addresses of `protocol` are in `class`.
+    fn class_len(&self, protocol: Protocol, class: Option<bool>) -> u64 {
+        self.entries[protocol.index()]
+            .iter()
+            .filter_map(|e| Self::part(e, class))
+            .map(|(f, l)| u64::from(l - f) + 1)
+            .sum()
+    }
+
+    /// The `i`-th transport address of `protocol` in `class`, counting
+    /// through the entries in the order they were added.
+    fn nth(&self, protocol: Protocol, class: Option<bool>, mut i: u64) -> (Ipv4Addr, u16) {
         for e in &self.entries[protocol.index()] {
-            let n = u64::from(e.len());
+            let Some((first, last)) = Self::part(e, class) else {
+                continue;
+            };
+            let n = u64::from(last - first) + 1;
             if i < n {
-                return (e.addr, e.first + i as u16);
+                return (e.addr, first + i as u16);
             }
             i -= n;
         }
@@ -167,6 +190,11 @@ impl Pool4 {
     /// parity: the first free address that keeps both wins, else the first
     /// free one. `in_use` says whether an address is taken. At most `limit`
     /// addresses are tried.
+    ///
+    /// `next` is algorithm 3's `next_ephemeral`, a counter kept by the
+    /// caller and advanced with every address tried: the next search for
+    /// the same hash starts after the addresses this one took, instead of
+    /// stepping over all of them again.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn allocate(
         &self,
@@ -178,10 +206,10 @@ impl Pool4 {
         hash: PortHash,
         secret: u64,
         limit: u64,
+        next: &mut u64,
         in_use: impl Fn(Ipv4Addr, u16) -> bool,
     ) -> Option<(Ipv4Addr, u16)> {
-        let n = self.capacity(protocol);
-        if n == 0 {
+        if self.capacity(protocol) == 0 {
             return None;
         }
         let mut h = DefaultHasher::new();
@@ -199,22 +227,30 @@ impl Pool4 {
         if hash.dst_port {
             dport.hash(&mut h);
         }
-        let offset = h.finish() % n;
-        let low = sport < 1024;
-        let mut fallback = None;
-        for k in 0..n.min(limit) {
-            let (addr, port) = self.nth(protocol, (offset + k) % n);
-            if in_use(addr, port) {
+        let offset = h.finish();
+        // First the ports that keep the range and parity (RFC 4787 4.2.1
+        // and 4.2.2), then any port.
+        let class = (protocol != Protocol::Icmp).then_some(sport < 1024);
+        let mut tries = limit;
+        for class in [class, None] {
+            let n = self.class_len(protocol, class);
+            if n == 0 {
                 continue;
             }
-            let keeps =
-                protocol == Protocol::Icmp || ((port < 1024) == low && port % 2 == sport % 2);
-            if keeps {
-                return Some((addr, port));
+            for _ in 0..n.min(tries) {
+                let (addr, port) = self.nth(protocol, class, offset.wrapping_add(*next) % n);
+                *next = next.wrapping_add(1);
+                tries -= 1;
+                let parity = class.is_none() || port % 2 == sport % 2;
+                if parity && !in_use(addr, port) {
+                    return Some((addr, port));
+                }
             }
-            fallback.get_or_insert((addr, port));
+            if class.is_none() {
+                break;
+            }
         }
-        fallback
+        None
     }
 }
 
@@ -311,6 +347,7 @@ mod tests {
                     h,
                     7,
                     u64::MAX,
+                    &mut 0,
                     |_, _| false,
                 )
                 .unwrap();
@@ -326,6 +363,7 @@ mod tests {
                 h,
                 7,
                 u64::MAX,
+                &mut 0,
                 |_, _| false,
             );
             assert_eq!(again, Some((a, port)));
@@ -346,9 +384,18 @@ mod tests {
         let starts: HashSet<u16> = (1..50u16)
             .map(|i| {
                 let src = Ipv6Addr::from_bits(0x2001_0db8 << 96 | u128::from(i));
-                p.allocate(Protocol::Udp, src, 5000, dst, 53, h, 1, u64::MAX, |_, _| {
-                    false
-                })
+                p.allocate(
+                    Protocol::Udp,
+                    src,
+                    5000,
+                    dst,
+                    53,
+                    h,
+                    1,
+                    u64::MAX,
+                    &mut 0,
+                    |_, _| false,
+                )
                 .unwrap()
                 .1
             })
@@ -366,15 +413,61 @@ mod tests {
                 h,
                 1,
                 u64::MAX,
+                &mut 0,
                 |_, port| port % 2 == 0,
             )
             .unwrap();
         assert_eq!(port % 2, 1);
         assert_eq!(
-            p.allocate(Protocol::Udp, src, 2000, dst, 53, h, 1, u64::MAX, |_, _| {
-                true
-            }),
+            p.allocate(
+                Protocol::Udp,
+                src,
+                2000,
+                dst,
+                53,
+                h,
+                1,
+                u64::MAX,
+                &mut 0,
+                |_, _| { true }
+            ),
             None
         );
+    }
+
+    /// RFC 6056 algorithm 3: with the counter, flows that hash alike take
+    /// successive ports, each search trying one or two, however many are
+    /// taken.
+    #[test]
+    fn the_counter_moves_searches_on() {
+        let p = pool();
+        let src: Ipv6Addr = "2001:db8::5".parse().unwrap();
+        let dst: Ipv4Addr = "198.51.100.7".parse().unwrap();
+        let h = PortHash::default();
+        let taken = std::cell::RefCell::new(HashSet::new());
+        let mut next = 0;
+        for i in 0..900u64 {
+            let before = next;
+            let (_, port) = p
+                .allocate(
+                    Protocol::Tcp,
+                    src,
+                    40000,
+                    dst,
+                    80,
+                    h,
+                    7,
+                    u64::MAX,
+                    &mut next,
+                    |_, port| taken.borrow().contains(&port),
+                )
+                .unwrap();
+            assert!(taken.borrow_mut().insert(port));
+            assert!(
+                next - before <= 2,
+                "search {i} tried {} ports",
+                next - before
+            );
+        }
     }
 }
