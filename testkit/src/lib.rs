@@ -313,6 +313,41 @@ pub fn unit_setpriv_args(caps: &str) -> Vec<String> {
     ]
 }
 
+/// A stand-in for systemd's notification socket, for a daemon started
+/// with `NOTIFY_SOCKET` set to its path.
+#[derive(Debug)]
+pub struct NotifySocket {
+    sock: std::os::unix::net::UnixDatagram,
+}
+
+impl NotifySocket {
+    /// Binds the socket at `path`, writable by all as systemd's is, so
+    /// that a daemon that gave up root still reaches it.
+    pub fn bind(path: &Path) -> NotifySocket {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::remove_file(path);
+        let sock = std::os::unix::net::UnixDatagram::bind(path)
+            .unwrap_or_else(|e| panic!("cannot bind {}: {e}", path.display()));
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o777)).unwrap();
+        sock.set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        NotifySocket { sock }
+    }
+
+    /// The next message (such as `READY=1`), waiting up to ten seconds.
+    pub fn recv(&self) -> Result<String, std::io::Error> {
+        let mut buf = [0u8; 4096];
+        loop {
+            match self.sock.recv(&mut buf) {
+                // A signal to the test process cuts the wait short.
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+                Ok(n) => return Ok(String::from_utf8_lossy(&buf[..n]).into_owned()),
+            }
+        }
+    }
+}
+
 impl Drop for Process {
     fn drop(&mut self) {
         let _ = self.child.kill();

@@ -355,15 +355,7 @@ fn runs_as_the_user_of_dash_dash_user_on_port_53() {
     let dir = temp_dir("user");
     let zone = write(&dir, "lab.zone", ZONE);
     let sock_path = dir.join("notify.sock");
-    let sock = std::os::unix::net::UnixDatagram::bind(&sock_path).unwrap();
-    sock.set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    // Writable by all, as systemd's is.
-    std::fs::set_permissions(
-        &sock_path,
-        std::os::unix::fs::PermissionsExt::from_mode(0o777),
-    )
-    .unwrap();
+    let sock = v6kit_testkit::NotifySocket::bind(&sock_path);
     let mut cmd = ns.command(env!("CARGO_BIN_EXE_v6dns64d"));
     cmd.args(["--listen", "[::1]:53", "--allow", "::1/128", "--static"])
         .arg(&zone)
@@ -371,9 +363,7 @@ fn runs_as_the_user_of_dash_dash_user_on_port_53() {
         .env("NOTIFY_SOCKET", &sock_path)
         .stderr(std::process::Stdio::null());
     let d = ns.spawn(&mut cmd);
-    let mut buf = [0u8; 16];
-    let n = sock.recv(&mut buf).expect("a readiness notification");
-    assert_eq!(&buf[..n], b"READY=1");
+    assert_eq!(sock.recv().expect("a readiness notification"), "READY=1");
     runs_as(d.id(), "nobody").unwrap();
     // 192.0.2.33 in 64:ff9b::/96 (RFC 6052 section 2.4).
     let out = ns.run(

@@ -424,14 +424,7 @@ fn runs_as_the_user_of_dash_dash_user_and_notifies_readiness() {
     let lab = Lab::new();
     let config = lab.dir.write("radvd.conf", CLASSIC);
     let sock_path = lab.dir.0.join("notify.sock");
-    let sock = std::os::unix::net::UnixDatagram::bind(&sock_path).unwrap();
-    sock.set_read_timeout(Some(WAIT)).unwrap();
-    // Writable by all, as systemd's is.
-    std::fs::set_permissions(
-        &sock_path,
-        std::os::unix::fs::PermissionsExt::from_mode(0o777),
-    )
-    .unwrap();
+    let sock = v6kit_testkit::NotifySocket::bind(&sock_path);
     // Port 99 needs root to bind: it is bound before the switch.
     let mut cmd = lab.router.command(env!("CARGO_BIN_EXE_v6rad"));
     cmd.arg("-C")
@@ -440,9 +433,7 @@ fn runs_as_the_user_of_dash_dash_user_and_notifies_readiness() {
         .env("NOTIFY_SOCKET", &sock_path)
         .stdout(Stdio::null());
     let mut daemon = lab.router.spawn(&mut cmd);
-    let mut buf = [0u8; 64];
-    let n = sock.recv(&mut buf).expect("a readiness notification");
-    assert_eq!(&buf[..n], b"READY=1");
+    assert_eq!(sock.recv().expect("a readiness notification"), "READY=1");
     v6kit_testkit::runs_as(daemon.id(), "nobody").unwrap();
 
     let prefix: Ipv6Net = "2001:db8:1::/64".parse().unwrap();
@@ -461,17 +452,14 @@ fn runs_as_the_user_of_dash_dash_user_and_notifies_readiness() {
     assert!(metrics(&lab.router, 99).contains("v6rad_advertisements_sent_total"));
     // A reload says when it was asked for (sd_notify(3)) and when done.
     daemon.signal("HUP");
-    let n = sock.recv(&mut buf).expect("a reloading notification");
-    let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+    let text = sock.recv().expect("a reloading notification");
     let usec = text
         .strip_prefix("RELOADING=1\nMONOTONIC_USEC=")
         .unwrap_or_else(|| panic!("{text:?}"));
     assert!(usec.parse::<u64>().is_ok_and(|u| u > 0), "{text:?}");
-    let n = sock.recv(&mut buf).expect("a ready notification");
-    assert_eq!(&buf[..n], b"READY=1");
+    assert_eq!(sock.recv().expect("a ready notification"), "READY=1");
     stop(&mut daemon);
-    let n = sock.recv(&mut buf).expect("a stopping notification");
-    assert_eq!(&buf[..n], b"STOPPING=1");
+    assert_eq!(sock.recv().expect("a stopping notification"), "STOPPING=1");
 }
 
 #[test]
