@@ -313,6 +313,113 @@ pub fn unit_setpriv_args(caps: &str) -> Vec<String> {
     ]
 }
 
+/// The launcher of [`unit_setpriv_args`] under strace, which writes every
+/// system call of the program and its threads to `trace`: `strace`, then
+/// its arguments, then `setpriv` and its own. Run the program after them;
+/// [`traced_child`] finds its process, [`system_calls_outside`] checks
+/// what it called.
+pub fn traced_unit_launcher(caps: &str, trace: &Path) -> Vec<String> {
+    let mut args: Vec<String> = ["strace", "-f", "-qq", "-o"].map(String::from).to_vec();
+    args.push(trace.display().to_string());
+    args.push("setpriv".to_owned());
+    args.extend(unit_setpriv_args(caps));
+    args
+}
+
+/// The process that process `pid` (such as strace) started, once it has.
+pub fn traced_child(pid: u32) -> u32 {
+    let mut child = None;
+    wait_until(Duration::from_secs(10), || {
+        child = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+            .ok()
+            .and_then(|s| s.split_whitespace().next()?.parse().ok());
+        child.is_some()
+    });
+    child.unwrap_or_else(|| panic!("process {pid} started no program"))
+}
+
+/// The system calls that the `SystemCallFilter=` lines of systemd unit
+/// file `unit` allow, with systemd's groups (`@system-service`...)
+/// expanded by `systemd-analyze syscall-filter`. As systemd.exec(5) says,
+/// the first line makes an allow list; later lines starting with `~`
+/// take calls out, others put them back.
+pub fn unit_allowed_system_calls(unit: &Path) -> std::collections::BTreeSet<String> {
+    use std::collections::BTreeSet;
+    fn expand(name: &str, out: &mut BTreeSet<String>) {
+        if !name.starts_with('@') {
+            out.insert(name.to_owned());
+            return;
+        }
+        let text =
+            run(Command::new("systemd-analyze").args(["syscall-filter", "--no-pager", name]));
+        for line in text.lines().skip(1).map(str::trim) {
+            if !line.is_empty() && !line.starts_with('#') {
+                expand(line, out);
+            }
+        }
+    }
+    let text = std::fs::read_to_string(unit)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", unit.display()));
+    let mut allowed = BTreeSet::new();
+    for value in text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("SystemCallFilter="))
+    {
+        let (remove, names) = match value.strip_prefix('~') {
+            Some(rest) => (true, rest),
+            None => (false, value),
+        };
+        let mut set = BTreeSet::new();
+        for name in names.split_whitespace() {
+            expand(name, &mut set);
+        }
+        if remove {
+            allowed.retain(|c| !set.contains(c));
+        } else {
+            allowed.extend(set);
+        }
+    }
+    allowed
+}
+
+/// The system calls in strace's `trace` that the traced program made
+/// (those after its last successful execve, so not its launchers') and
+/// that are not in `allowed`.
+pub fn system_calls_outside(
+    trace: &Path,
+    allowed: &std::collections::BTreeSet<String>,
+) -> Vec<String> {
+    let text = std::fs::read_to_string(trace)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", trace.display()));
+    let lines: Vec<&str> = text.lines().collect();
+    let start = lines
+        .iter()
+        .rposition(|l| l.contains(" execve(") && l.trim_end().ends_with("= 0"))
+        .unwrap_or_else(|| panic!("no program started in {}", trace.display()));
+    let mut outside: Vec<String> = lines[start + 1..]
+        .iter()
+        .filter_map(|l| {
+            // "PID name(args) = result" or "PID <... name resumed>".
+            let rest = l.split_once(' ')?.1.trim_start();
+            let rest = rest.strip_prefix("<... ").unwrap_or(rest);
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            (!name.is_empty()).then_some(name)
+        })
+        .filter(|name| {
+            // exit and exit_group are always allowed; strace also notes
+            // restarts of interrupted calls.
+            !matches!(name.as_str(), "exit" | "exit_group" | "restart_syscall")
+                && !allowed.contains(name)
+        })
+        .collect();
+    outside.sort();
+    outside.dedup();
+    outside
+}
+
 /// A stand-in for systemd's notification socket, for a daemon started
 /// with `NOTIFY_SOCKET` set to its path.
 #[derive(Debug)]
@@ -416,6 +523,28 @@ mod tests {
             let e = runs_as(std::process::id(), "nobody").unwrap_err();
             assert!(e.contains("not nobody's"), "{e}");
         }
+    }
+
+    #[test]
+    fn system_calls_are_those_after_the_program_started() {
+        let trace = std::env::temp_dir().join(format!("testkit-{}.strace", std::process::id()));
+        std::fs::write(
+            &trace,
+            "10 execve(\"/usr/bin/setpriv\", [\"setpriv\"], 0x1 /* 1 var */) = 0\n\
+             10 setresuid(65534, 65534, -1)       = 0\n\
+             10 execve(\"/x/v6rad\", [\"v6rad\"], 0x1 /* 1 var */) = 0\n\
+             10 openat(AT_FDCWD, \"/etc/radvd.conf\", O_RDONLY) = 3\n\
+             11 recvmsg(3,  <unfinished ...>\n\
+             10 capset({_LINUX_CAPABILITY_VERSION_3, 0}, {}) = 0\n\
+             11 <... recvmsg resumed>{...}, 0) = 80\n\
+             10 --- SIGTERM {si_signo=SIGTERM} ---\n\
+             10 exit_group(0)                     = ?\n",
+        )
+        .unwrap();
+        let allowed = ["openat", "recvmsg"].map(String::from).into();
+        let outside = system_calls_outside(&trace, &allowed);
+        let _ = std::fs::remove_file(&trace);
+        assert_eq!(outside, ["capset"]);
     }
 
     #[test]

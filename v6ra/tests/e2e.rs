@@ -466,22 +466,26 @@ fn runs_as_the_user_of_dash_dash_user_and_notifies_readiness() {
 fn advertises_with_only_the_capability_of_its_systemd_unit() {
     if !root_or_skip(
         "advertises_with_only_the_capability_of_its_systemd_unit",
-        &["ip", "setpriv"],
+        &["ip", "setpriv", "strace", "systemd-analyze"],
     ) {
         return;
     }
     let lab = Lab::new();
     let config = lab.dir.write("radvd.conf", CLASSIC);
     // As examples/systemd/v6rad.service starts it, with a high metrics
-    // port since CAP_NET_BIND_SERVICE is not among its capabilities.
-    let mut cmd = lab.router.command("setpriv");
-    cmd.args(v6kit_testkit::unit_setpriv_args("net_raw"))
+    // port since CAP_NET_BIND_SERVICE is not among its capabilities;
+    // strace records its system calls.
+    let trace = lab.dir.0.join("v6rad.strace");
+    let launcher = v6kit_testkit::traced_unit_launcher("net_raw", &trace);
+    let mut cmd = lab.router.command(&launcher[0]);
+    cmd.args(&launcher[1..])
         .arg(env!("CARGO_BIN_EXE_v6rad"))
         .arg("-C")
         .arg(&config)
         .args(["--metrics", "127.0.0.1:9562"])
         .stdout(Stdio::null());
-    let mut daemon = lab.router.spawn(&mut cmd);
+    let mut strace = lab.router.spawn(&mut cmd);
+    let pid = v6kit_testkit::traced_child(strace.id());
     let prefix: Ipv6Net = "2001:db8:1::/64".parse().unwrap();
     let expected = v6core::eui64::slaac(prefix, lab.client_mac()).unwrap();
     assert!(
@@ -491,11 +495,27 @@ fn advertises_with_only_the_capability_of_its_systemd_unit() {
         "no SLAAC address {expected}: {}",
         lab.client_addrs()
     );
-    v6kit_testkit::runs_as(daemon.id(), "nobody").unwrap();
+    v6kit_testkit::runs_as(pid, "nobody").unwrap();
     // CAP_NET_RAW (13) kept, nothing passed on to programs it might run.
-    let cap = |f| v6kit_testkit::proc_status(daemon.id(), f).unwrap();
+    let cap = |f| v6kit_testkit::proc_status(pid, f).unwrap();
     assert_eq!(cap("CapEff"), "0000000000002000");
     assert_eq!(cap("CapAmb"), "0000000000000000");
     assert!(metrics(&lab.router, 9562).contains("v6rad_advertisements_sent_total"));
-    stop(&mut daemon);
+    let out = lab.client.output("rdisc6", &["-1", "-w", "2000", "eth0"]);
+    assert!(out.status.success(), "rdisc6: {out:?}");
+    // A reload and a stop; strace ends with the daemon.
+    for signal in ["-HUP", "-TERM"] {
+        v6kit_testkit::run(Command::new("kill").args([signal, &pid.to_string()]));
+    }
+    let status = strace.wait_timeout(WAIT).expect("v6rad stops");
+    assert!(status.success(), "exit status {status}");
+    // Every system call it made is one its unit allows.
+    let unit = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/systemd/v6rad.service");
+    let allowed = v6kit_testkit::unit_allowed_system_calls(&unit);
+    assert!(allowed.contains("sendmsg") && !allowed.contains("setuid"));
+    let outside = v6kit_testkit::system_calls_outside(&trace, &allowed);
+    assert!(
+        outside.is_empty(),
+        "outside the unit's SystemCallFilter: {outside:?}"
+    );
 }
