@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the tests talk to.
-PEERS=(sipcalc ipv6calc iproute2 iputils-ping procps dnsutils unbound radvd radvdump ndisc6 tcpdump curl python3 nftables openssl ndppd systemd
+PEERS=(sipcalc ipv6calc iproute2 iputils-ping procps dnsutils unbound radvd radvdump ndisc6 tcpdump curl python3 nftables openssl ndppd systemd strace)
 
 if ! command -v cargo >/dev/null; then
     echo "test.sh: cargo not found; install Rust 1.85 or newer (https://rustup.rs)" >&2
