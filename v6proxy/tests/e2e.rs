@@ -325,23 +325,50 @@ fn runs_as_the_user_of_dash_dash_user_on_ports_80_and_443() {
 fn relays_with_only_the_capability_of_its_systemd_unit() {
     if !root_or_skip(
         "relays_with_only_the_capability_of_its_systemd_unit",
-        &["curl", "openssl", "python3", "ss", "setpriv"],
+        &[
+            "curl",
+            "openssl",
+            "python3",
+            "ss",
+            "setpriv",
+            "strace",
+            "systemd-analyze",
+        ],
     ) {
         return;
     }
     let lab = Lab::new("unit");
-    // As examples/systemd/v6proxyd-relay.service starts it.
-    let mut launcher = vec!["setpriv".to_owned()];
-    launcher.extend(v6kit_testkit::unit_setpriv_args("net_bind_service"));
-    let relay = lab.relay_through(&launcher, &[]);
-    v6kit_testkit::runs_as(relay.id(), "nobody").unwrap();
+    // As examples/systemd/v6proxyd-relay.service starts it; strace
+    // records its system calls.
+    let trace = lab.dir.0.join("relay.strace");
+    let launcher = v6kit_testkit::traced_unit_launcher("net_bind_service", &trace);
+    let mut strace = lab.relay_through(&launcher, &["--resolver", "[::1]:5353"]);
+    let pid = v6kit_testkit::traced_child(strace.id());
+    v6kit_testkit::runs_as(pid, "nobody").unwrap();
     // Ports 80 and 443 are bound; then no capability is left.
-    let cap = |f| v6kit_testkit::proc_status(relay.id(), f).unwrap();
+    let cap = |f| v6kit_testkit::proc_status(pid, f).unwrap();
     assert_eq!(cap("CapEff"), "0000000000000000");
     assert_eq!(cap("CapPrm"), "0000000000000000");
     assert_eq!(cap("CapAmb"), "0000000000000000");
     let (code, body) = lab.curl("https://tls.example.test/");
     assert_eq!(code, "200", "{body}");
+    let (code, body) = lab.curl("https://inside.example.test/");
+    assert_eq!(code, "200", "{body}");
+    assert!(lab.metrics().contains("v6proxyd_relay_connections_total"));
+    v6kit_testkit::run(Command::new("kill").args(["-TERM", &pid.to_string()]));
+    let status = strace
+        .wait_timeout(Duration::from_secs(10))
+        .expect("the relay stops");
+    assert!(status.success(), "exit status {status}");
+    // Every system call it made is one its unit allows.
+    let unit = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples/systemd/v6proxyd-relay.service");
+    let allowed = v6kit_testkit::unit_allowed_system_calls(&unit);
+    let outside = v6kit_testkit::system_calls_outside(&trace, &allowed);
+    assert!(
+        outside.is_empty(),
+        "outside the unit's SystemCallFilter: {outside:?}"
+    );
 }
 
 #[test]

@@ -236,31 +236,58 @@ fn runs_as_the_user_of_dash_dash_user_and_still_adds_routes() {
 fn proxies_with_only_the_capabilities_of_its_systemd_unit() {
     if !root_or_skip(
         "proxies_with_only_the_capabilities_of_its_systemd_unit",
-        &["ip", "ping", "sysctl", "curl", "setpriv"],
+        &[
+            "ip",
+            "ping",
+            "sysctl",
+            "curl",
+            "setpriv",
+            "strace",
+            "systemd-analyze",
+        ],
     ) {
         return;
     }
     let lab = Lab::new();
     let conf = TempFile::new(IFACE_CONF);
-    // As examples/systemd/v6proxyd-ndp.service starts it.
-    let mut cmd = lab.middle.command("setpriv");
-    cmd.args(v6kit_testkit::unit_setpriv_args("net_admin,net_raw"))
+    // As examples/systemd/v6proxyd-ndp.service starts it; strace records
+    // its system calls.
+    let trace = conf.0.with_extension("strace");
+    let launcher = v6kit_testkit::traced_unit_launcher("net_admin,net_raw", &trace);
+    let mut cmd = lab.middle.command(&launcher[0]);
+    cmd.args(&launcher[1..])
         .arg(env!("CARGO_BIN_EXE_v6proxyd"))
         .args(["ndp", "--config", conf.0.to_str().unwrap()])
         .stdout(Stdio::null());
-    let daemon = lab.middle.spawn(&mut cmd);
+    let mut strace = lab.middle.spawn(&mut cmd);
+    let pid = v6kit_testkit::traced_child(strace.id());
     assert!(
         wait_until(WAIT, || lab.both_ways()),
         "router and internal machine do not reach each other"
     );
-    v6kit_testkit::runs_as(daemon.id(), "nobody").unwrap();
+    v6kit_testkit::runs_as(pid, "nobody").unwrap();
     // CAP_NET_ADMIN (12) and CAP_NET_RAW (13), none passed on.
-    let cap = |f| v6kit_testkit::proc_status(daemon.id(), f).unwrap();
+    let cap = |f| v6kit_testkit::proc_status(pid, f).unwrap();
     assert_eq!(cap("CapEff"), "0000000000003000");
     assert_eq!(cap("CapAmb"), "0000000000000000");
     assert!(lab.middle_routes().contains("dev int0"));
-    stop(daemon);
+    // A reload, then a stop that removes the route it added.
+    v6kit_testkit::run(Command::new("kill").args(["-HUP", &pid.to_string()]));
+    assert!(wait_until(WAIT, || lab.answered("2001:db8::100")));
+    v6kit_testkit::run(Command::new("kill").args(["-TERM", &pid.to_string()]));
+    let status = strace.wait_timeout(WAIT).expect("v6proxyd stops");
+    assert!(status.success(), "exit status {status}");
     assert!(!lab.middle_routes().contains("dev int0"));
+    // Every system call it made is one its unit allows.
+    let unit = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples/systemd/v6proxyd-ndp.service");
+    let allowed = v6kit_testkit::unit_allowed_system_calls(&unit);
+    let outside = v6kit_testkit::system_calls_outside(&trace, &allowed);
+    let _ = std::fs::remove_file(&trace);
+    assert!(
+        outside.is_empty(),
+        "outside the unit's SystemCallFilter: {outside:?}"
+    );
 }
 
 #[test]
