@@ -391,42 +391,59 @@ fn an_unknown_user_exits_2_naming_it() {
 
 #[test]
 fn answers_on_port_53_with_only_the_capability_of_its_systemd_unit() {
-    use v6kit_testkit::{Netns, root_or_skip, runs_as, unit_setpriv_args};
+    use v6kit_testkit::{Netns, root_or_skip, runs_as};
     if !root_or_skip(
         "answers_on_port_53_with_only_the_capability_of_its_systemd_unit",
-        &["dig", "ip", "setpriv"],
+        &["dig", "ip", "setpriv", "strace", "systemd-analyze"],
     ) {
         return;
     }
     let ns = Netns::new("dns64unit");
     let dir = temp_dir("unit");
     let zone = write(&dir, "lab.zone", ZONE);
-    // As examples/systemd/v6dns64d.service starts it.
-    let mut cmd = ns.command("setpriv");
-    cmd.args(unit_setpriv_args("net_bind_service"))
+    // As examples/systemd/v6dns64d.service starts it; strace records its
+    // system calls.
+    let trace = dir.join("v6dns64d.strace");
+    let launcher = v6kit_testkit::traced_unit_launcher("net_bind_service", &trace);
+    let mut cmd = ns.command(&launcher[0]);
+    cmd.args(&launcher[1..])
         .arg(env!("CARGO_BIN_EXE_v6dns64d"))
         .args(["--listen", "[::1]:53", "--allow", "::1/128", "--static"])
         .arg(&zone)
         .stderr(std::process::Stdio::null());
-    let d = ns.spawn(&mut cmd);
-    let ask = || {
-        ns.output(
+    let mut strace = ns.spawn(&mut cmd);
+    let pid = v6kit_testkit::traced_child(strace.id());
+    let ask = |tcp: &str| {
+        let out = ns.output(
             "dig",
-            &["@::1", "+short", "+time=1", "v4only.example.", "AAAA"],
-        )
+            &["@::1", tcp, "+short", "+time=1", "v4only.example.", "AAAA"],
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
     };
     assert!(
-        eventually(|| String::from_utf8_lossy(&ask().stdout)
-            .lines()
-            .any(|l| l == "64:ff9b::c000:221")),
+        eventually(|| ask("+notcp").lines().any(|l| l == "64:ff9b::c000:221")),
         "no answer from v6dns64d started as its unit"
     );
-    runs_as(d.id(), "nobody").unwrap();
+    assert!(ask("+tcp").lines().any(|l| l == "64:ff9b::c000:221"));
+    runs_as(pid, "nobody").unwrap();
     // Port 53 is bound; then no capability is left.
-    let cap = |f| v6kit_testkit::proc_status(d.id(), f).unwrap();
+    let cap = |f| v6kit_testkit::proc_status(pid, f).unwrap();
     assert_eq!(cap("CapEff"), "0000000000000000");
     assert_eq!(cap("CapPrm"), "0000000000000000");
     assert_eq!(cap("CapAmb"), "0000000000000000");
-    drop(d);
+    v6kit_testkit::run(Command::new("kill").args(["-TERM", &pid.to_string()]));
+    let status = strace
+        .wait_timeout(Duration::from_secs(10))
+        .expect("v6dns64d stops");
+    assert!(status.success(), "exit status {status}");
+    // Every system call it made is one its unit allows.
+    let unit = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples/systemd/v6dns64d.service");
+    let allowed = v6kit_testkit::unit_allowed_system_calls(&unit);
+    let outside = v6kit_testkit::system_calls_outside(&trace, &allowed);
     let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        outside.is_empty(),
+        "outside the unit's SystemCallFilter: {outside:?}"
+    );
 }
