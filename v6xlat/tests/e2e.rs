@@ -635,7 +635,16 @@ fn runs_as_the_user_of_dash_dash_user() {
 fn translates_with_only_the_capability_of_its_systemd_unit() {
     if !root_or_skip(
         "translates_with_only_the_capability_of_its_systemd_unit",
-        &["ip", "nft", "ping", "curl", "python3", "setpriv"],
+        &[
+            "ip",
+            "nft",
+            "ping",
+            "curl",
+            "python3",
+            "setpriv",
+            "strace",
+            "systemd-analyze",
+        ],
     ) {
         return;
     }
@@ -648,15 +657,17 @@ fn translates_with_only_the_capability_of_its_systemd_unit() {
     // /dev/net/tun readable and writable by all, as udev makes it on a
     // Debian host (a sandbox may have it 0600): a copy of the node,
     // mounted over it in the mount namespace of `ip netns exec` alone.
+    // strace records its system calls.
     let node = lab.dir.0.join("tun");
+    let trace = lab.dir.0.join("v6xlatd.strace");
     let script = format!(
-        "mknod -m 666 {} c 10 200 && mount --bind {} /dev/net/tun && exec setpriv {} \"$0\" \"$@\"",
+        "mknod -m 666 {} c 10 200 && mount --bind {} /dev/net/tun && exec {} \"$0\" \"$@\"",
         node.display(),
         node.display(),
-        v6kit_testkit::unit_setpriv_args("net_admin").join(" ")
+        v6kit_testkit::traced_unit_launcher("net_admin", &trace).join(" ")
     );
     lab.start_through(&["sh".to_owned(), "-c".to_owned(), script], &[]);
-    let pid = lab.daemon.as_ref().unwrap().id();
+    let pid = v6kit_testkit::traced_child(lab.daemon.as_ref().unwrap().id());
     runs_as(pid, "nobody").unwrap();
     // The device is open; then no capability is left.
     let cap = |f| v6kit_testkit::proc_status(pid, f).unwrap();
@@ -675,7 +686,26 @@ fn translates_with_only_the_capability_of_its_systemd_unit() {
         "no lease saved; log:\n{}",
         lab.log()
     );
-    lab.stop();
+    // A reload and a stop; strace ends with the daemon.
+    for signal in ["-HUP", "-TERM"] {
+        v6kit_testkit::run(Command::new("kill").args([signal, &pid.to_string()]));
+    }
+    let mut strace = lab.daemon.take().unwrap();
+    let status = strace.wait_timeout(Duration::from_secs(10));
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "exit {status:?}; log:\n{}",
+        lab.log()
+    );
+    // Every system call it made is one its unit allows.
+    let unit = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples/systemd/v6xlatd.service");
+    let allowed = v6kit_testkit::unit_allowed_system_calls(&unit);
+    let outside = v6kit_testkit::system_calls_outside(&trace, &allowed);
+    assert!(
+        outside.is_empty(),
+        "outside the unit's SystemCallFilter: {outside:?}"
+    );
 }
 
 #[test]
