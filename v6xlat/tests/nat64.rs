@@ -529,3 +529,26 @@ fn well_known_prefix_refuses_non_global_addresses_by_default() {
     );
     assert!(matches!(o, Outcome::Translated { .. }));
 }
+
+#[test]
+fn a_host_keeps_one_pool4_address_for_all_its_flows() {
+    let mut pool4 = Pool4::new();
+    pool4
+        .add(None, "198.51.100.0/29".parse().unwrap(), 1024..=65535)
+        .unwrap();
+    let mut cfg = Nat64Config::new(pool4);
+    cfg.allow_non_global = true;
+    let mut n = nat(cfg);
+    let mut addrs = std::collections::HashSet::new();
+    for h in 1..20 {
+        let first = pass(&mut n, &udp6(host(h), 5000, SERVER, 53), s(0));
+        for d in 1..10u8 {
+            let dst = Ipv4Addr::new(203, 0, 113, d);
+            let out = pass(&mut n, &udp6(host(h), 6000 + u16::from(d), dst, 80), s(0));
+            assert_eq!(&out[0][12..16], &first[0][12..16], "host {h}");
+        }
+        addrs.insert(first[0][12..16].to_vec());
+    }
+    // Hosts spread over the addresses.
+    assert!(addrs.len() > 2, "{addrs:?}");
+}

@@ -927,6 +927,7 @@ impl Nat64 {
                             self.cfg.port_hash,
                             self.cfg.secret,
                             self.cfg.max_port_probes,
+                            table.host_addr(src6),
                             &mut self.next_ephemeral,
                             |a, p| table.bib_by_v4(proto, a, p).is_some(),
                         )

@@ -153,19 +153,37 @@ impl Pool4 {
         (first <= last).then_some((first, last))
     }
 
-    /// How many transport addresses of `protocol` are in `class`.
-    fn class_len(&self, protocol: Protocol, class: Option<bool>) -> u64 {
+    /// The entries of `protocol` with the address `addr`, or all.
+    fn with_addr(
+        &self,
+        protocol: Protocol,
+        addr: Option<Ipv4Addr>,
+    ) -> impl Iterator<Item = &Entry> {
         self.entries[protocol.index()]
             .iter()
+            .filter(move |e| addr.is_none_or(|a| e.addr == a))
+    }
+
+    /// How many transport addresses of `protocol` with the address `addr`
+    /// (or any) are in `class`.
+    fn class_len(&self, protocol: Protocol, addr: Option<Ipv4Addr>, class: Option<bool>) -> u64 {
+        self.with_addr(protocol, addr)
             .filter_map(|e| Self::part(e, class))
             .map(|(f, l)| u64::from(l - f) + 1)
             .sum()
     }
 
-    /// The `i`-th transport address of `protocol` in `class`, counting
-    /// through the entries in the order they were added.
-    fn nth(&self, protocol: Protocol, class: Option<bool>, mut i: u64) -> (Ipv4Addr, u16) {
-        for e in &self.entries[protocol.index()] {
+    /// The `i`-th transport address of `protocol` with the address `addr`
+    /// (or any) in `class`, counting through the entries in the order they
+    /// were added.
+    fn nth(
+        &self,
+        protocol: Protocol,
+        addr: Option<Ipv4Addr>,
+        class: Option<bool>,
+        mut i: u64,
+    ) -> (Ipv4Addr, u16) {
+        for e in self.with_addr(protocol, addr) {
             let Some((first, last)) = Self::part(e, class) else {
                 continue;
             };
@@ -191,6 +209,10 @@ impl Pool4 {
     /// free one. `in_use` says whether an address is taken. At most `limit`
     /// addresses are tried.
     ///
+    /// With `paired`, the address the IPv6 host already has, the search
+    /// looks at that address first (RFC 4787 REQ-2, "paired" pooling, which
+    /// RFC 6146 section 3.5.1.1 asks for): a host keeps one IPv4 address.
+    ///
     /// `next` is algorithm 3's `next_ephemeral`, a counter kept by the
     /// caller and advanced with every address tried: the next search for
     /// the same hash starts after the addresses this one took, instead of
@@ -206,6 +228,7 @@ impl Pool4 {
         hash: PortHash,
         secret: u64,
         limit: u64,
+        paired: Option<Ipv4Addr>,
         next: &mut u64,
         in_use: impl Fn(Ipv4Addr, u16) -> bool,
     ) -> Option<(Ipv4Addr, u16)> {
@@ -228,26 +251,34 @@ impl Pool4 {
             dport.hash(&mut h);
         }
         let offset = h.finish();
-        // First the ports that keep the range and parity (RFC 4787 4.2.1
-        // and 4.2.2), then any port.
+        // The paired address first; within it, first the ports that keep
+        // the range and parity (RFC 4787 sections 4.2.1 and 4.2.2), then any.
         let class = (protocol != Protocol::Icmp).then_some(sport < 1024);
+        let addrs = if paired.is_some() {
+            &[paired, None][..]
+        } else {
+            &[None][..]
+        };
         let mut tries = limit;
-        for class in [class, None] {
-            let n = self.class_len(protocol, class);
-            if n == 0 {
-                continue;
-            }
-            for _ in 0..n.min(tries) {
-                let (addr, port) = self.nth(protocol, class, offset.wrapping_add(*next) % n);
-                *next = next.wrapping_add(1);
-                tries -= 1;
-                let parity = class.is_none() || port % 2 == sport % 2;
-                if parity && !in_use(addr, port) {
-                    return Some((addr, port));
+        for &addr in addrs {
+            for class in [class, None] {
+                let n = self.class_len(protocol, addr, class);
+                if n == 0 {
+                    continue;
                 }
-            }
-            if class.is_none() {
-                break;
+                for _ in 0..n.min(tries) {
+                    let i = offset.wrapping_add(*next) % n;
+                    let (a, port) = self.nth(protocol, addr, class, i);
+                    *next = next.wrapping_add(1);
+                    tries -= 1;
+                    let parity = class.is_none() || port % 2 == sport % 2;
+                    if parity && !in_use(a, port) {
+                        return Some((a, port));
+                    }
+                }
+                if class.is_none() {
+                    break;
+                }
             }
         }
         None
@@ -347,6 +378,7 @@ mod tests {
                     h,
                     7,
                     u64::MAX,
+                    None,
                     &mut 0,
                     |_, _| false,
                 )
@@ -363,6 +395,7 @@ mod tests {
                 h,
                 7,
                 u64::MAX,
+                None,
                 &mut 0,
                 |_, _| false,
             );
@@ -393,6 +426,7 @@ mod tests {
                     h,
                     1,
                     u64::MAX,
+                    None,
                     &mut 0,
                     |_, _| false,
                 )
@@ -413,6 +447,7 @@ mod tests {
                 h,
                 1,
                 u64::MAX,
+                None,
                 &mut 0,
                 |_, port| port % 2 == 0,
             )
@@ -428,6 +463,7 @@ mod tests {
                 h,
                 1,
                 u64::MAX,
+                None,
                 &mut 0,
                 |_, _| { true }
             ),
@@ -458,6 +494,7 @@ mod tests {
                     h,
                     7,
                     u64::MAX,
+                    None,
                     &mut next,
                     |_, port| taken.borrow().contains(&port),
                 )
@@ -469,5 +506,53 @@ mod tests {
                 next - before
             );
         }
+    }
+
+    /// RFC 4787 REQ-2: a host that has an address keeps it while it has
+    /// free ports.
+    #[test]
+    fn a_host_keeps_its_address() {
+        let mut p = Pool4::new();
+        p.add(None, "192.0.2.0/29".parse().unwrap(), 1024..=1100)
+            .unwrap();
+        let src: Ipv6Addr = "2001:db8::5".parse().unwrap();
+        let h = PortHash::default();
+        let paired: Ipv4Addr = "192.0.2.3".parse().unwrap();
+        for d in 0..50u8 {
+            let dst = Ipv4Addr::new(198, 51, 100, d);
+            let (a, _) = p
+                .allocate(
+                    Protocol::Udp,
+                    src,
+                    5000,
+                    dst,
+                    53,
+                    h,
+                    1,
+                    u64::MAX,
+                    Some(paired),
+                    &mut 0,
+                    |_, _| false,
+                )
+                .unwrap();
+            assert_eq!(a, paired);
+        }
+        // When its address is full, another one.
+        let (a, _) = p
+            .allocate(
+                Protocol::Udp,
+                src,
+                5000,
+                "198.51.100.1".parse().unwrap(),
+                53,
+                h,
+                1,
+                u64::MAX,
+                Some(paired),
+                &mut 0,
+                |a, _| a == paired,
+            )
+            .unwrap();
+        assert_ne!(a, paired);
     }
 }

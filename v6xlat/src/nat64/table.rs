@@ -123,8 +123,8 @@ pub(crate) struct Table {
     free_session: u32,
     index: HashMap<SessionKey, u32>,
     lists: [List; TIMERS],
-    /// Sessions per IPv6 host.
-    hosts: HashMap<Ipv6Addr, u32>,
+    /// Sessions per IPv6 host, and the pool4 address of its first.
+    hosts: HashMap<Ipv6Addr, (u32, Ipv4Addr)>,
     /// Sessions per (BIB slot, remote address), for address-dependent
     /// filtering; empty when filtering is endpoint-independent.
     remotes: HashMap<(u32, [u8; 4]), u32>,
@@ -220,7 +220,12 @@ impl Table {
 
     /// Sessions of the IPv6 host `host`.
     pub(crate) fn host_sessions(&self, host: Ipv6Addr) -> u32 {
-        self.hosts.get(&host).copied().unwrap_or(0)
+        self.hosts.get(&host).map_or(0, |h| h.0)
+    }
+
+    /// The pool4 address the IPv6 host `host` uses, while it has sessions.
+    pub(crate) fn host_addr(&self, host: Ipv6Addr) -> Option<Ipv4Addr> {
+        self.hosts.get(&host).map(|h| h.1)
     }
 
     /// All sessions.
@@ -266,8 +271,8 @@ impl Table {
         self.index.insert(key, slot);
         let b = &mut self.bibs[bib as usize];
         b.sessions += 1;
-        let (host, proto) = (b.v6, b.proto);
-        *self.hosts.entry(host).or_insert(0) += 1;
+        let (host, proto, v4) = (b.v6, b.proto, b.v4);
+        self.hosts.entry(host).or_insert((0, v4)).0 += 1;
         if self.track_remotes {
             *self.remotes.entry((bib, remote.octets())).or_insert(0) += 1;
         }
@@ -297,9 +302,9 @@ impl Table {
         let b = &mut self.bibs[s.bib as usize];
         b.sessions -= 1;
         let (host, proto, gone) = (b.v6, b.proto, b.sessions == 0 && !b.is_static);
-        if let Some(n) = self.hosts.get_mut(&host) {
-            *n -= 1;
-            if *n == 0 {
+        if let Some(h) = self.hosts.get_mut(&host) {
+            h.0 -= 1;
+            if h.0 == 0 {
                 self.hosts.remove(&host);
             }
         }
