@@ -18,10 +18,16 @@ const MAX_SESSIONS: usize = 16;
 
 fn nat64(adf: bool) -> Nat64 {
     let prefix = Rfc6052::new("64:ff9b::/96".parse().unwrap());
-    let mut xlat = Config::new(prefix, Ipv4Addr::new(192, 0, 2, 2), "2001:db8::1".parse().unwrap());
+    let mut xlat = Config::new(
+        prefix,
+        Ipv4Addr::new(192, 0, 2, 2),
+        "2001:db8::1".parse().unwrap(),
+    );
     xlat.ipv4_mtu = 576;
     let mut pool4 = Pool4::new();
-    pool4.add(None, "192.0.2.2/32".parse().unwrap(), 1..=40).unwrap();
+    pool4
+        .add(None, "192.0.2.2/32".parse().unwrap(), 1..=40)
+        .unwrap();
     let mut cfg = Nat64Config::new(pool4);
     cfg.allow_non_global = true;
     cfg.max_sessions = MAX_SESSIONS;
@@ -31,8 +37,12 @@ fn nat64(adf: bool) -> Nat64 {
         cfg.filtering = Filtering::AddressDependent;
     }
     let mut nat = Nat64::new(xlat, cfg).unwrap();
-    nat.add_static(Protocol::Udp, "[2001:db8::5]:53".parse().unwrap(), "192.0.2.2:53".parse().unwrap())
-        .unwrap();
+    nat.add_static(
+        Protocol::Udp,
+        "[2001:db8::5]:53".parse().unwrap(),
+        "192.0.2.2:53".parse().unwrap(),
+    )
+    .unwrap();
     nat
 }
 
@@ -40,8 +50,27 @@ fn nat64(adf: bool) -> Nat64 {
 /// prefix, and the pool4 address for hairpinning.
 fn force(packet: &mut [u8], v6: bool, which: u8) {
     if v6 && packet.len() >= 40 {
-        let src = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5 + (which & 1)];
-        let mut dst = [0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0, 203, 0, 113, 5];
+        let src = [
+            0x20,
+            0x01,
+            0x0d,
+            0xb8,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            5 + (which & 1),
+        ];
+        let mut dst = [
+            0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0, 203, 0, 113, 5,
+        ];
         if which & 2 != 0 {
             dst[12..16].copy_from_slice(&[192, 0, 2, 2]);
         }

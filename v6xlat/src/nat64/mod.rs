@@ -17,7 +17,8 @@
 //!   endpoint-independent or address-dependent filtering
 //!   ([`Filtering`]); static BIB entries ([`Nat64::add_static`]).
 //! - pool4 ([`Pool4`]) with port allocation after RFC 6056 algorithm 3
-//!   ([`PortHash`]), keeping the source port's parity and range.
+//!   ([`PortHash`]), keeping the source port's parity and range, and one
+//!   IPv4 address per IPv6 host ("paired", RFC 4787 REQ-2).
 //! - The TCP state machine of RFC 6146 section 3.5.2.2 ([`TcpState`]) with
 //!   its timers, UDP and ICMP timers ([`Timeouts`]), the storing of an
 //!   IPv4 SYN for simultaneous open and its Port Unreachable when no IPv6
