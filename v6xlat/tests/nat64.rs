@@ -552,3 +552,31 @@ fn a_host_keeps_one_pool4_address_for_all_its_flows() {
     // Hosts spread over the addresses.
     assert!(addrs.len() > 2, "{addrs:?}");
 }
+
+#[test]
+fn icmp_errors_about_echo_carry_the_hosts_identifier() {
+    let mut n = nat(config());
+    let ping = ipv6(host(5), v6(SERVER), 58, 64, 0, &echo(128, 77, 1, b"ping"));
+    let out = pass(&mut n, &ping, s(0));
+    let id4 = port(&out[0], 24);
+    // A router on the IPv4 side: Time Exceeded quoting the request.
+    let mut body = vec![11, 0, 0, 0, 0, 0, 0, 0];
+    body.extend_from_slice(&out[0]);
+    let got = pass(&mut n, &ipv4(ROUTER, POOL, 1, 64, false, &body), s(1));
+    let quoted = &got[0][48..];
+    assert_eq!(quoted[40], 128);
+    assert_eq!(port(quoted, 44), 77);
+    // The quoted request is whole, so its own checksum must verify too.
+    check_v6(quoted).unwrap();
+    // The host answers a request from the server with an error.
+    let request = ipv4(SERVER, POOL, 1, 64, false, &echo(0, id4, 2, b"pong"));
+    let reply = pass(&mut n, &request, s(2));
+    assert_eq!(port(&reply[0], 44), 77);
+    let mut body = vec![1, 4, 0, 0, 0, 0, 0, 0];
+    body.extend_from_slice(&reply[0]);
+    let got = pass(&mut n, &ipv6(host(5), v6(SERVER), 58, 64, 0, &body), s(2));
+    let quoted = &got[0][28..];
+    assert_eq!(quoted[20], 0);
+    assert_eq!(port(quoted, 24), id4);
+    check_v4(quoted).unwrap();
+}
