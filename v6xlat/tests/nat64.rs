@@ -198,15 +198,41 @@ fn tcp_state_machine_and_timers() {
     n.expire(s(3300 + 240));
     assert_eq!(state(&n), None);
 
-    // An established session left alone goes after TCP_EST.
+    // An established session left alone for TCP_EST is probed and moves
+    // to TRANS; the host's answer brings it back.
     let p4 = port(&pass(&mut n, &tcp6(h, 40001, 80, SYN), s(10_000))[0], 20);
     pass(&mut n, &tcp4(80, p4, SYN | ACK), s(10_001));
+    let mut out = vec![0u8; 1500];
     n.expire(s(10_001 + est - 1));
     assert_eq!(state(&n), Some(TcpState::Established));
+    assert!(n.poll_icmp(&mut out).is_none());
     n.expire(s(10_001 + est));
+    assert_eq!(state(&n), Some(TcpState::Trans));
+    let o = n.poll_icmp(&mut out).unwrap();
+    assert_eq!(o, Outcome::Translated { len: 60, count: 1 });
+    let probe = &out[..60];
+    check_v6(probe).unwrap();
+    assert_eq!(
+        (&probe[8..24], &probe[24..40]),
+        (&v6(SERVER).octets()[..], &h.octets()[..])
+    );
+    assert_eq!(
+        (port(probe, 40), port(probe, 42), probe[53]),
+        (80, 40001, ACK)
+    );
+    assert!(n.poll_icmp(&mut out).is_none());
+    pass(&mut n, &tcp6(h, 40001, 80, ACK), s(10_002 + est));
+    assert_eq!(state(&n), Some(TcpState::Established));
+    // Unanswered, the probe leaves the session TCP_TRANS to live.
+    let t = 10_002 + 2 * est;
+    n.expire(s(t));
+    assert_eq!(state(&n), Some(TcpState::Trans));
+    n.expire(s(t + 239));
+    assert_eq!(state(&n), Some(TcpState::Trans));
+    n.expire(s(t + 240));
     assert_eq!(state(&n), None);
     // A segment without SYN opens nothing.
-    let (o, _) = run(&mut n, &tcp6(h, 40002, 80, ACK), s(20_000));
+    let (o, _) = run(&mut n, &tcp6(h, 40002, 80, ACK), s(100_000));
     assert_eq!(o, Outcome::Dropped(DropReason::NoSession));
 }
 
@@ -366,7 +392,9 @@ fn static_bib_entries_reach_a_host_and_survive_their_sessions() {
     let out = pass(&mut n, &tcp6(host(9), 8080, 33000, SYN | ACK), s(1));
     assert_eq!(port(&out[0], 20), 80);
     assert_eq!(state(&n), Some(TcpState::Established));
+    // TCP_EST, then the probe's TCP_TRANS.
     n.expire(s(100_000));
+    n.expire(s(100_240));
     assert_eq!(n.stats().sessions, [0, 0, 0]);
     assert_eq!(n.stats().bib_entries, [1, 0, 0]);
     assert!(n.remove_static(Protocol::Tcp, v4));

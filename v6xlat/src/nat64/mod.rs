@@ -22,7 +22,8 @@
 //! - The TCP state machine of RFC 6146 section 3.5.2.2 ([`TcpState`]) with
 //!   its timers, UDP and ICMP timers ([`Timeouts`]), the storing of an
 //!   IPv4 SYN for simultaneous open and its Port Unreachable when no IPv6
-//!   SYN follows within TCP_INCOMING_SYN.
+//!   SYN follows within TCP_INCOMING_SYN, the probe of an established
+//!   session whose TCP_EST ran out.
 //! - Hairpinning (RFC 6146 section 3.8), ICMP errors mapped to the session
 //!   of the packet inside them, fragments after the first (RFC 6146
 //!   section 3.4).
@@ -64,9 +65,9 @@
 //!
 //! A daemon calls [`Nat64::translate`] for every packet and writes what the
 //! [`Outcome`] holds, calls [`Nat64::expire`] when [`Nat64::next_expiry`]
-//! is due (or once a second), and after each `expire` writes the ICMP
-//! errors [`Nat64::poll_icmp`] gives (Port Unreachable for IPv4 SYNs that
-//! no IPv6 SYN answered).
+//! is due (or once a second), and after each `expire` writes the packets
+//! [`Nat64::poll_icmp`] gives (Port Unreachable for IPv4 SYNs that no IPv6
+//! SYN answered, probes of idle TCP sessions).
 //!
 //! # Threads
 //!
@@ -370,6 +371,20 @@ struct StoredSyn {
     packet: Box<[u8]>,
 }
 
+/// A packet [`Nat64::expire`] queued for [`Nat64::poll_icmp`].
+#[derive(Debug, Clone)]
+enum Due {
+    /// Port Unreachable for a stored IPv4 SYN.
+    Unreachable(StoredSyn),
+    /// A TCP probe to the IPv6 host of a session whose TCP_EST ran out.
+    Probe {
+        host: Ipv6Addr,
+        hport: u16,
+        remote: Ipv4Addr,
+        rport: u16,
+    },
+}
+
 /// Where the fragments after the first go (RFC 6146 section 3.4): the
 /// session's addresses, remembered from the first fragment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -423,7 +438,7 @@ pub struct Nat64 {
     cfg: Nat64Config,
     table: Table,
     stored: Vec<StoredSyn>,
-    due_errors: VecDeque<StoredSyn>,
+    due: VecDeque<Due>,
     fragments: HashMap<FragKey, (Bound, u64)>,
     created: [u64; 3],
     expired: [u64; 3],
@@ -495,7 +510,7 @@ impl Nat64 {
             cfg,
             table,
             stored: Vec::new(),
-            due_errors: VecDeque::new(),
+            due: VecDeque::new(),
             fragments: HashMap::new(),
             created: [0; 3],
             expired: [0; 3],
@@ -628,14 +643,31 @@ impl Nat64 {
 
     /// Removes the sessions whose lifetime ran out by `now` (RFC 6146
     /// section 3.5) and the BIB entries left without sessions, and queues
-    /// a Port Unreachable for each stored IPv4 SYN that no IPv6 SYN
-    /// answered in time (RFC 6146 section 3.5.2.2), for
-    /// [`Nat64::poll_icmp`]. Returns how many sessions it removed.
+    /// for [`Nat64::poll_icmp`] a Port Unreachable for each stored IPv4 SYN
+    /// that no IPv6 SYN answered in time, and a probe for each established
+    /// TCP session whose TCP_EST ran out, which moves to TRANS (RFC 6146
+    /// section 3.5.2.2). Returns how many sessions it removed.
     pub fn expire(&mut self, now: Duration) -> usize {
         let now = ms(now);
         let mut removed = 0;
         for timer in [Timer::Udp, Timer::Icmp, Timer::TcpEst, Timer::TcpTrans] {
             while let Some(slot) = self.table.due(timer, now) {
+                let s = self.table.sessions[slot as usize];
+                if timer == Timer::TcpEst && s.state == TcpState::Established {
+                    // A live connection answers the probe and comes back
+                    // to ESTABLISHED; a dead one goes after TCP_TRANS.
+                    self.table.sessions[slot as usize].state = TcpState::Trans;
+                    let expires = now + self.timeout(Timer::TcpTrans);
+                    self.table.refresh(slot, Timer::TcpTrans, expires);
+                    let b = self.table.bibs[s.bib as usize];
+                    self.due.push_back(Due::Probe {
+                        host: b.v6,
+                        hport: b.port6,
+                        remote: s.remote,
+                        rport: s.rport,
+                    });
+                    continue;
+                }
                 let proto = self.table.remove_session(slot);
                 self.expired[proto.index()] += 1;
                 removed += 1;
@@ -645,7 +677,7 @@ impl Nat64 {
         while i < self.stored.len() {
             if self.stored[i].expires <= now {
                 let s = self.stored.swap_remove(i);
-                self.due_errors.push_back(s);
+                self.due.push_back(Due::Unreachable(s));
             } else {
                 i += 1;
             }
@@ -654,20 +686,70 @@ impl Nat64 {
         removed
     }
 
-    /// Writes the next ICMP error that [`Nat64::expire`] queued into `out`
-    /// (at least 1280 bytes), or `None` when there is none left. The
-    /// outcome is [`Outcome::Icmp`] with [`DropReason::NoBinding`], or
-    /// [`Outcome::Dropped`] when errors are switched off.
+    /// Writes the next packet that [`Nat64::expire`] queued into `out` (at
+    /// least 1280 bytes), or `None` when there is none left:
+    ///
+    /// - for an IPv4 SYN that no IPv6 SYN answered, a Port Unreachable to
+    ///   its sender ([`Outcome::Icmp`] with [`DropReason::NoBinding`], or
+    ///   [`Outcome::Dropped`] when errors are switched off);
+    /// - for an established TCP session idle for TCP_EST, the probe of RFC
+    ///   6146 section 3.5.2.2 to its IPv6 host ([`Outcome::Translated`]): a
+    ///   segment from the remote with ACK set and sequence and
+    ///   acknowledgment numbers zero, which a live connection answers.
+    ///
+    /// Either way the daemon writes the packets of the outcome.
     pub fn poll_icmp(&mut self, out: &mut [u8]) -> Option<Outcome> {
-        let s = self.due_errors.pop_front()?;
-        let reason = DropReason::NoBinding;
-        let outcome = if s.packet.first().is_some_and(|b| b >> 4 == 6) {
-            // The SYN hairpinned: Port Unreachable to the IPv6 host.
-            icmp::error_v6(&self.xlat, &s.packet, 1, 4, [0; 4], reason, out)
-        } else {
-            icmp::error_v4(&self.xlat, &s.packet, 3, 3, [0; 4], reason, out)
+        let outcome = match self.due.pop_front()? {
+            Due::Unreachable(s) => {
+                let reason = DropReason::NoBinding;
+                if s.packet.first().is_some_and(|b| b >> 4 == 6) {
+                    // The SYN hairpinned: Port Unreachable to the IPv6 host.
+                    icmp::error_v6(&self.xlat, &s.packet, 1, 4, [0; 4], reason, out)
+                } else {
+                    icmp::error_v4(&self.xlat, &s.packet, 3, 3, [0; 4], reason, out)
+                }
+            }
+            Due::Probe {
+                host,
+                hport,
+                remote,
+                rport,
+            } => self.probe(host, hport, remote, rport, out),
         };
         Some(outcome)
+    }
+
+    /// The TCP probe of RFC 6146 section 3.5.2.2, from `remote`:`rport`
+    /// (in pool6) to `host`:`hport`.
+    fn probe(
+        &self,
+        host: Ipv6Addr,
+        hport: u16,
+        remote: Ipv4Addr,
+        rport: u16,
+        out: &mut [u8],
+    ) -> Outcome {
+        let Some(src) = self.xlat.cfg.mapping.embed(remote) else {
+            return Outcome::Dropped(DropReason::SourceUnmapped);
+        };
+        let Some(p) = out.get_mut(..60) else {
+            return Outcome::Dropped(DropReason::OutputTooSmall);
+        };
+        p.fill(0);
+        p[0] = 0x60;
+        p[4..8].copy_from_slice(&[0, 20, proto::TCP, self.xlat.cfg.icmp_hop_limit]);
+        p[8..24].copy_from_slice(&src.octets());
+        p[24..40].copy_from_slice(&host.octets());
+        p[40..42].copy_from_slice(&rport.to_be_bytes());
+        p[42..44].copy_from_slice(&hport.to_be_bytes());
+        // Data offset 5 words, ACK; sequence, acknowledgment and window 0.
+        p[52] = 0x50;
+        p[53] = 0x10;
+        let csum = checksum::v6_pseudo(src, host, 20, proto::TCP)
+            .add(Sum::of(&p[40..60]))
+            .checksum();
+        p[56..58].copy_from_slice(&csum.to_be_bytes());
+        Outcome::Translated { len: 60, count: 1 }
     }
 
     /// Translates one packet, IPv6 to IPv4 or IPv4 to IPv6 as its first
