@@ -159,22 +159,22 @@ fn start(
     conf: &TaygaConf,
     opts: &Options,
 ) -> Result<Started, String> {
+    let devices: Arc<[Arc<SyncDevice>]> = queues.devices.into_iter().map(Arc::new).collect();
     let shared = Arc::new(
-        Shared::new(engine, metrics.clone(), conf.log)
+        Shared::new(engine, metrics.clone(), devices.len(), conf.log)
             .map_err(|e| format!("cannot create the stop event: {e}"))?,
     );
-    let devices: Vec<Arc<SyncDevice>> = queues.devices.into_iter().map(Arc::new).collect();
     let first = Device {
         dev: devices[0].clone(),
         offload: queues.offload,
     };
     let mut handles = Vec::new();
-    for (i, dev) in devices.into_iter().enumerate() {
-        let shared = shared.clone();
+    for i in 0..devices.len() {
+        let (shared, devices) = (shared.clone(), devices.clone());
         let (offload, mtu) = (queues.offload, queues.mtu);
         let h = std::thread::Builder::new()
             .name(format!("v6xlatd-worker-{i}"))
-            .spawn(move || worker::run(i, dev, offload, mtu, shared))
+            .spawn(move || worker::run(i, devices, offload, mtu, shared))
             .map_err(|e| format!("cannot start a worker: {e}"))?;
         handles.push(h);
     }

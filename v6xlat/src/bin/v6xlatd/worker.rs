@@ -54,15 +54,23 @@ pub(crate) struct Shared {
     /// Triggered to stop the workers.
     pub(crate) stop: InterruptEvent,
     pub(crate) metrics: Arc<Metrics>,
+    /// For each queue, whether a worker is reading it.
+    pub(crate) busy: Box<[AtomicBool]>,
     /// Set while the pool is exhausted, so that it is logged once.
     pub(crate) exhausted: AtomicBool,
     pub(crate) log: LogOptions,
 }
 
 impl Shared {
-    pub(crate) fn new(engine: Engine, metrics: Arc<Metrics>, log: LogOptions) -> io::Result<Self> {
+    pub(crate) fn new(
+        engine: Engine,
+        metrics: Arc<Metrics>,
+        queues: usize,
+        log: LogOptions,
+    ) -> io::Result<Self> {
         Ok(Shared {
             engine,
+            busy: (0..queues).map(|_| AtomicBool::new(false)).collect(),
             generation: AtomicU64::new(0),
             stop: InterruptEvent::new()?,
             metrics,
@@ -253,49 +261,46 @@ const READS_PER_BATCH: usize = 64;
 /// this bounds the memory of a worker (32 × 64 KiB at worst).
 const WRITES_PER_BATCH: usize = 32;
 
-/// Runs worker `index` on `dev` until [`Shared::stop`] is triggered; the
-/// batch in hand when it is still goes out.
-///
-/// The device is non-blocking: the worker reads until the queue is empty
-/// (or a batch is full), writes the batch, and waits for the device (or the
-/// stop event) only after a read found the queue empty, so that under load
-/// it makes no system call besides the reads and the writes.
-pub(crate) fn run(
+/// A worker's buffers and state between batches.
+struct Batch<'a> {
     index: usize,
-    dev: Arc<SyncDevice>,
+    shared: &'a Shared,
+    c: &'a Counters,
     offload: bool,
-    mtu: u16,
-    shared: Arc<Shared>,
-) {
-    let offset = if offload { VIRTIO_NET_HDR_LEN } else { 0 };
-    let segments = if offload { IDEAL_BATCH_SIZE } else { 1 };
-    let packet_max = usize::from(mtu).max(1500) + 64;
-    let mut original = vec![0u8; VIRTIO_NET_HDR_LEN + 65535];
-    let mut bufs = vec![vec![0u8; offset + packet_max]; segments];
-    let mut sizes = vec![0usize; segments];
-    let mut scratch = vec![0u8; v6xlat::buffer_len(packet_max)];
-    let mut out: Vec<Vec<u8>> = Vec::new();
-    let mut gro = GROTable::default();
-    let c = &shared.metrics.workers[index];
-    let mut log = DropLog::new(shared.log);
-    let mut generation = shared.generation.load(Ordering::Acquire);
-    let mut x = shared.translator();
-    let mut read_error_logged = false;
+    offset: usize,
+    packet_max: usize,
+    original: Vec<u8>,
+    bufs: Vec<Vec<u8>>,
+    sizes: Vec<usize>,
+    scratch: Vec<u8>,
+    out: Vec<Vec<u8>>,
+    gro: GROTable,
+    log: DropLog,
+    x: Option<Arc<Xlat>>,
+    read_error_logged: bool,
+}
 
-    while !shared.stop.is_trigger() {
-        let g = shared.generation.load(Ordering::Acquire);
-        if g != generation {
-            generation = g;
-            x = shared.translator();
-        }
+impl Batch<'_> {
+    /// Reads `from` until it is empty (or [`READS_PER_BATCH`] reads),
+    /// translates, and writes the results to `to`, the worker's own queue
+    /// (the kernel sends a flow's packets to the queue that last wrote
+    /// it). Returns how many reads brought packets, and whether the last
+    /// found the queue empty.
+    fn drain(&mut self, from: &SyncDevice, to: &SyncDevice) -> (usize, bool) {
+        let (offset, c) = (self.offset, self.c);
         let mut nout = 0;
         let mut reads = 0;
         let mut idle = false;
         while reads < READS_PER_BATCH {
-            let n = match dev.recv_multiple(&mut original, &mut bufs, &mut sizes, offset) {
+            let n = match from.recv_multiple(
+                &mut self.original,
+                &mut self.bufs,
+                &mut self.sizes,
+                offset,
+            ) {
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    // Empty: write what there is, then wait.
+                    // Empty: write what there is.
                     idle = true;
                     break;
                 }
@@ -303,9 +308,9 @@ pub(crate) fn run(
                 Err(e) => {
                     // A malformed offload header, or the device going away.
                     add(&c.read_errors, 1);
-                    if !read_error_logged {
-                        tracing::warn!("worker {index}: reading the TUN device: {e}");
-                        read_error_logged = true;
+                    if !self.read_error_logged {
+                        tracing::warn!("worker {}: reading the TUN device: {e}", self.index);
+                        self.read_error_logged = true;
                     }
                     // Do not spin on a device that keeps failing.
                     std::thread::sleep(std::time::Duration::from_millis(1));
@@ -314,57 +319,133 @@ pub(crate) fn run(
             };
             reads += 1;
             // One reading of the clock for what one read brought.
-            let now = match &shared.engine {
+            let now = match &self.shared.engine {
                 Engine::Nat64(_, epoch) => epoch.elapsed(),
                 Engine::Siit(_) => std::time::Duration::ZERO,
             };
             for i in 0..n {
-                let Some(packet) = bufs[i].get(offset..offset + sizes[i]) else {
+                let Some(packet) = self.bufs[i].get(offset..offset + self.sizes[i]) else {
                     continue;
                 };
-                let outcome = match (&x, &shared.engine) {
-                    (Some(x), _) => handle(x, &shared, c, &mut log, packet, &mut scratch),
+                let outcome = match (&self.x, &self.shared.engine) {
+                    (Some(x), _) => {
+                        handle(x, self.shared, c, &mut self.log, packet, &mut self.scratch)
+                    }
                     (None, Engine::Nat64(nat, _)) => {
-                        let o = lock(nat).translate(packet, &mut scratch, now);
-                        count(c, &mut log, packet, o)
+                        let o = lock(nat).translate(packet, &mut self.scratch, now);
+                        count(c, &mut self.log, packet, o)
                     }
                     (None, Engine::Siit(_)) => continue,
                 };
-                for p in outcome.packets(&scratch) {
-                    if nout == out.len() {
+                for p in outcome.packets(&self.scratch) {
+                    if nout == self.out.len() {
                         // Room for the segments the kernel may merge into
                         // this packet (tun-rs merges only within capacity).
-                        let room = if offload {
+                        let room = if self.offload {
                             2 * offset + 65535
                         } else {
-                            packet_max
+                            self.packet_max
                         };
-                        out.push(Vec::with_capacity(room));
+                        self.out.push(Vec::with_capacity(room));
                     }
-                    let b = &mut out[nout];
+                    let b = &mut self.out[nout];
                     b.clear();
                     b.resize(offset, 0);
                     b.extend_from_slice(p);
                     nout += 1;
                     if nout == WRITES_PER_BATCH {
-                        send(&dev, &mut gro, &mut out, offset, c);
+                        send(to, &mut self.gro, &mut self.out, offset, c);
                         nout = 0;
                     }
                 }
             }
         }
         if nout > 0 {
-            send(&dev, &mut gro, &mut out[..nout], offset, c);
+            send(to, &mut self.gro, &mut self.out[..nout], offset, c);
         }
-        if idle {
-            match dev.wait_readable_intr(&shared.stop) {
-                Ok(()) => {}
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    add(&c.read_errors, 1);
-                    tracing::error!("worker {index}: waiting for the TUN device: {e}");
-                    break;
-                }
+        (reads, idle)
+    }
+}
+
+/// Runs worker `index` on queue `queues[index]` until [`Shared::stop`] is
+/// triggered; the batch in hand when it is still goes out.
+///
+/// The device is non-blocking: the worker reads until the queue is empty
+/// (or a batch is full), writes the batch, and waits for the device (or the
+/// stop event) only after a read found the queue empty, so that under load
+/// it makes no system call besides the reads and the writes.
+///
+/// Before it waits, it takes what sits in the queues of workers that are
+/// waiting too. The kernel queues a flow's packets for the queue that last
+/// wrote that flow, but learns it only after the write: the answer to a
+/// packet just written (a ping's reply, produced inside that very write)
+/// lands in another worker's queue, and would wait for that worker to
+/// wake on another core. Taking it here sends it on at once, and teaches
+/// the kernel to queue the flow's next answers here. A queue is read by
+/// one worker at a time ([`Shared::busy`]), so that a flow's packets keep
+/// their order.
+pub(crate) fn run(
+    index: usize,
+    queues: Arc<[Arc<SyncDevice>]>,
+    offload: bool,
+    mtu: u16,
+    shared: Arc<Shared>,
+) {
+    let offset = if offload { VIRTIO_NET_HDR_LEN } else { 0 };
+    let segments = if offload { IDEAL_BATCH_SIZE } else { 1 };
+    let packet_max = usize::from(mtu).max(1500) + 64;
+    let mut batch = Batch {
+        index,
+        shared: &shared,
+        c: &shared.metrics.workers[index],
+        offload,
+        offset,
+        packet_max,
+        original: vec![0u8; VIRTIO_NET_HDR_LEN + 65535],
+        bufs: vec![vec![0u8; offset + packet_max]; segments],
+        sizes: vec![0usize; segments],
+        scratch: vec![0u8; v6xlat::buffer_len(packet_max)],
+        out: Vec::new(),
+        gro: GROTable::default(),
+        log: DropLog::new(shared.log),
+        x: shared.translator(),
+        read_error_logged: false,
+    };
+    let mut generation = shared.generation.load(Ordering::Acquire);
+    let own = &queues[index];
+
+    while !shared.stop.is_trigger() {
+        let g = shared.generation.load(Ordering::Acquire);
+        if g != generation {
+            generation = g;
+            batch.x = shared.translator();
+        }
+        // Another worker may be taking the packets of this queue.
+        while shared.busy[index].swap(true, Ordering::Acquire) {
+            std::thread::yield_now();
+        }
+        let (_, idle) = batch.drain(own, own);
+        shared.busy[index].store(false, Ordering::Release);
+        if !idle {
+            continue;
+        }
+        let mut took = 0;
+        for (j, q) in queues.iter().enumerate() {
+            if j != index && !shared.busy[j].swap(true, Ordering::Acquire) {
+                took += batch.drain(q, own).0;
+                shared.busy[j].store(false, Ordering::Release);
+            }
+        }
+        if took > 0 {
+            continue;
+        }
+        match own.wait_readable_intr(&shared.stop) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                add(&batch.c.read_errors, 1);
+                tracing::error!("worker {index}: waiting for the TUN device: {e}");
+                break;
             }
         }
     }
