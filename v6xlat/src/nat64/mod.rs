@@ -120,6 +120,17 @@ pub enum Protocol {
 }
 
 impl Protocol {
+    /// The timer a new session starts with (RFC 6146 section 3.5.2.2
+    /// for TCP: transitory), which a UDP or ICMP session also restarts
+    /// on every packet.
+    fn first_timer(self) -> Timer {
+        match self {
+            Protocol::Tcp => Timer::TcpTrans,
+            Protocol::Udp => Timer::Udp,
+            Protocol::Icmp => Timer::Icmp,
+        }
+    }
+
     /// The three protocols, in the order of [`Protocol::index`].
     pub const ALL: [Protocol; 3] = [Protocol::Tcp, Protocol::Udp, Protocol::Icmp];
 
@@ -429,6 +440,17 @@ enum Rewrite {
     InnerPort(u16),
     /// The Echo identifier inside an ICMP error.
     InnerEchoId(u16),
+}
+
+impl Rewrite {
+    /// The rewrite of a packet of `proto` (not an ICMP error) to `port`:
+    /// its port, or its Echo identifier.
+    fn first(proto: Protocol, port: u16) -> Rewrite {
+        match proto {
+            Protocol::Icmp => Rewrite::EchoId(port),
+            Protocol::Tcp | Protocol::Udp => Rewrite::Port(port),
+        }
+    }
 }
 
 /// A stateful NAT64 (RFC 6146). See the [module documentation](self).
@@ -909,23 +931,8 @@ impl Nat64 {
         now: u64,
     ) -> Result<Bound, Outcome> {
         let (proto, sport, dport, tcp_flags, create) = match protocol {
-            proto::TCP => {
-                let h = l4
-                    .get(..20)
-                    .ok_or(Outcome::Dropped(DropReason::Truncated))?;
-                let f = h[13];
-                (
-                    Protocol::Tcp,
-                    be16(h, 0),
-                    be16(h, 2),
-                    f,
-                    f & flags::SYN != 0,
-                )
-            }
-            proto::UDP => {
-                let h = l4.get(..8).ok_or(Outcome::Dropped(DropReason::Truncated))?;
-                (Protocol::Udp, be16(h, 0), be16(h, 2), 0, true)
-            }
+            proto::TCP => port_head(Protocol::Tcp, l4)?,
+            proto::UDP => port_head(Protocol::Udp, l4)?,
             proto::ICMPV6 => {
                 let h = l4.get(..8).ok_or(Outcome::Dropped(DropReason::Truncated))?;
                 match h[0] {
@@ -936,15 +943,6 @@ impl Nat64 {
                 }
             }
             _ => return Err(Outcome::Dropped(DropReason::ProtocolUnsupported)),
-        };
-        let rewrite = |port4| match proto {
-            Protocol::Icmp => Rewrite::EchoId(port4),
-            _ => Rewrite::Port(port4),
-        };
-        let timer = match proto {
-            Protocol::Udp => Timer::Udp,
-            Protocol::Icmp => Timer::Icmp,
-            Protocol::Tcp => Timer::TcpTrans,
         };
         let bib = self.table.bib_by_v6(proto, src6, sport);
         if let Some(slot) = bib.and_then(|b| self.table.session(b, dst4, dport)) {
@@ -957,7 +955,7 @@ impl Nat64 {
                 }
                 (state, t)
             } else {
-                (s.state, Some(timer))
+                (s.state, Some(proto.first_timer()))
             };
             self.table.sessions[slot as usize].state = state;
             if let Some(t) = timer {
@@ -968,7 +966,7 @@ impl Nat64 {
             return Ok(Bound {
                 v6: src6,
                 v4: b.v4,
-                rewrite: Some(rewrite(b.port4)),
+                rewrite: Some(Rewrite::first(proto, b.port4)),
                 remote: dst4,
             });
         }
@@ -1040,7 +1038,7 @@ impl Nat64 {
                 (TcpState::V6Init, Timer::TcpTrans)
             }
         } else {
-            (TcpState::Closed, timer)
+            (TcpState::Closed, proto.first_timer())
         };
         let expires = now + self.timeout(timer);
         self.table
@@ -1049,7 +1047,7 @@ impl Nat64 {
         Ok(Bound {
             v6: src6,
             v4: b.v4,
-            rewrite: Some(rewrite(b.port4)),
+            rewrite: Some(Rewrite::first(proto, b.port4)),
             remote: dst4,
         })
     }
@@ -1198,23 +1196,8 @@ impl Nat64 {
         let l4 = ip.payload();
         let (src4, dst4) = (ip.src(), ip.dst());
         let (proto, rport, lport, tcp_flags, create) = match ip.protocol() {
-            proto::TCP => {
-                let h = l4
-                    .get(..20)
-                    .ok_or(Outcome::Dropped(DropReason::Truncated))?;
-                let f = h[13];
-                (
-                    Protocol::Tcp,
-                    be16(h, 0),
-                    be16(h, 2),
-                    f,
-                    f & flags::SYN != 0,
-                )
-            }
-            proto::UDP => {
-                let h = l4.get(..8).ok_or(Outcome::Dropped(DropReason::Truncated))?;
-                (Protocol::Udp, be16(h, 0), be16(h, 2), 0, true)
-            }
+            proto::TCP => port_head(Protocol::Tcp, l4)?,
+            proto::UDP => port_head(Protocol::Udp, l4)?,
             proto::ICMP => {
                 let h = l4.get(..8).ok_or(Outcome::Dropped(DropReason::Truncated))?;
                 match h[0] {
@@ -1225,10 +1208,6 @@ impl Nat64 {
                 }
             }
             _ => return Err(Outcome::Dropped(DropReason::ProtocolUnsupported)),
-        };
-        let rewrite = |port6| match proto {
-            Protocol::Icmp => Rewrite::EchoId(port6),
-            _ => Rewrite::Port(port6),
         };
         let first_pass = hairpin.is_none();
         let Some(bib) = self.table.bib_by_v4(proto, dst4, lport) else {
@@ -1251,8 +1230,7 @@ impl Nat64 {
                     self.table.sessions[slot as usize].state = state;
                     t
                 }
-                Protocol::Udp => Some(Timer::Udp),
-                Protocol::Icmp => Some(Timer::Icmp),
+                Protocol::Udp | Protocol::Icmp => Some(proto.first_timer()),
             };
             if let Some(t) = timer {
                 let expires = now + self.timeout(t);
@@ -1261,7 +1239,7 @@ impl Nat64 {
             return Ok(Bound {
                 v6: b.v6,
                 v4: dst4,
-                rewrite: Some(rewrite(b.port6)),
+                rewrite: Some(Rewrite::first(proto, b.port6)),
                 remote: src4,
             });
         }
@@ -1289,11 +1267,11 @@ impl Nat64 {
             let r = Some(Refusal::HostLimit);
             return Err(prohibited(self, DropReason::HostSessionLimit, r));
         }
-        let (state, timer) = match proto {
-            Protocol::Tcp => (TcpState::V4Init, Timer::TcpTrans),
-            Protocol::Udp => (TcpState::Closed, Timer::Udp),
-            Protocol::Icmp => (TcpState::Closed, Timer::Icmp),
+        let state = match proto {
+            Protocol::Tcp => TcpState::V4Init,
+            Protocol::Udp | Protocol::Icmp => TcpState::Closed,
         };
+        let timer = proto.first_timer();
         let expires = now + self.timeout(timer);
         self.table
             .add_session(bib, src4, rport, state, timer, expires);
@@ -1301,7 +1279,7 @@ impl Nat64 {
         Ok(Bound {
             v6: b.v6,
             v4: dst4,
-            rewrite: Some(rewrite(b.port6)),
+            rewrite: Some(Rewrite::first(proto, b.port6)),
             remote: src4,
         })
     }
@@ -1380,6 +1358,22 @@ impl Nat64 {
             rewrite: Some(rewrite(b.port6)),
             remote: ip.dst(),
         })
+    }
+}
+
+/// The flow fields of a TCP or UDP header `l4` (`proto`), in the order
+/// the flow lookups take them: the protocol, source and destination
+/// ports, the TCP flags (0 for UDP) and whether the packet may create a
+/// session (a TCP SYN, any UDP datagram: RFC 6146 section 3.5).
+fn port_head(proto: Protocol, l4: &[u8]) -> Result<(Protocol, u16, u16, u8, bool), Outcome> {
+    let truncated = Outcome::Dropped(DropReason::Truncated);
+    if proto == Protocol::Tcp {
+        let h = l4.get(..20).ok_or(truncated)?;
+        let f = h[13];
+        Ok((proto, be16(h, 0), be16(h, 2), f, f & flags::SYN != 0))
+    } else {
+        let h = l4.get(..8).ok_or(truncated)?;
+        Ok((proto, be16(h, 0), be16(h, 2), 0, true))
     }
 }
 
