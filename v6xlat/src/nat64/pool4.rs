@@ -367,26 +367,8 @@ mod tests {
         let src: Ipv6Addr = "2001:db8::5".parse().unwrap();
         let dst: Ipv4Addr = "198.51.100.7".parse().unwrap();
         let h = PortHash::default();
-        for sport in [1u16, 2, 1023, 1024, 40000, 40001] {
-            let (a, port) = p
-                .allocate(
-                    Protocol::Udp,
-                    src,
-                    sport,
-                    dst,
-                    80,
-                    h,
-                    7,
-                    u64::MAX,
-                    None,
-                    &mut 0,
-                    |_, _| false,
-                )
-                .unwrap();
-            assert_eq!(a, "192.0.2.2".parse::<Ipv4Addr>().unwrap());
-            assert_eq!(port % 2, sport % 2);
-            assert_eq!(port < 1024, sport < 1024);
-            let again = p.allocate(
+        let allocate = |sport| {
+            p.allocate(
                 Protocol::Udp,
                 src,
                 sport,
@@ -398,8 +380,14 @@ mod tests {
                 None,
                 &mut 0,
                 |_, _| false,
-            );
-            assert_eq!(again, Some((a, port)));
+            )
+        };
+        for sport in [1u16, 2, 1023, 1024, 40000, 40001] {
+            let (a, port) = allocate(sport).unwrap();
+            assert_eq!(a, "192.0.2.2".parse::<Ipv4Addr>().unwrap());
+            assert_eq!(port % 2, sport % 2);
+            assert_eq!(port < 1024, sport < 1024);
+            assert_eq!(allocate(sport), Some((a, port)));
         }
     }
 
