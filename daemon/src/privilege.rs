@@ -184,21 +184,9 @@ pub fn check_writable(dir: &Path) -> std::io::Result<()> {
 /// called while the process has only one thread, and it refuses otherwise.
 pub fn drop_to(account: &Account, keep: &[Capability]) -> Result<(), Error> {
     let sys = |what: &'static str| move |e: nix::Error| Error::Switch(what, e.into());
-    let caps_err =
-        |what: &'static str| move |e: caps::errors::CapsError| Error::Switch(what, other(e));
     let keep: HashSet<Cap> = keep.iter().map(|c| c.to_caps()).collect();
     if !keep.is_empty() {
-        let threads = std::fs::read_dir("/proc/self/task")
-            .map(Iterator::count)
-            .map_err(|e| Error::Switch("/proc/self/task", e))?;
-        if threads > 1 {
-            return Err(Error::Switch(
-                "capabilities",
-                other(format!(
-                    "{threads} threads run; capabilities are kept only by a single-threaded process"
-                )),
-            ));
-        }
+        single_threaded("kept only by")?;
         // While root may still do it: no capability outside `keep` can be
         // gained again by running a program.
         for c in caps::runtime::thread_all_supported() {
@@ -256,19 +244,7 @@ pub fn keep_only(keep: &[Capability]) -> Result<(), Error> {
     if Uid::effective().is_root() {
         return Ok(());
     }
-    let caps_err =
-        |what: &'static str| move |e: caps::errors::CapsError| Error::Switch(what, other(e));
-    let threads = std::fs::read_dir("/proc/self/task")
-        .map(Iterator::count)
-        .map_err(|e| Error::Switch("/proc/self/task", e))?;
-    if threads > 1 {
-        return Err(Error::Switch(
-            "capabilities",
-            other(format!(
-                "{threads} threads run; capabilities are narrowed only in a single-threaded process"
-            )),
-        ));
-    }
+    single_threaded("narrowed only in")?;
     let keep: HashSet<Cap> = keep.iter().map(|c| c.to_caps()).collect();
     let held = caps::read(None, CapSet::Permitted).map_err(caps_err("permitted set"))?;
     let kept: HashSet<Cap> = held.intersection(&keep).copied().collect();
@@ -282,6 +258,29 @@ pub fn keep_only(keep: &[Capability]) -> Result<(), Error> {
         tracing::info!("gave up the capabilities it no longer needs");
     }
     Ok(())
+}
+
+/// Refuses to go on when the process runs more than one thread: a change
+/// of capabilities reaches only the calling thread and those it starts
+/// later. `how` completes "capabilities are ... a single-threaded process".
+fn single_threaded(how: &str) -> Result<(), Error> {
+    let threads = std::fs::read_dir("/proc/self/task")
+        .map(Iterator::count)
+        .map_err(|e| Error::Switch("/proc/self/task", e))?;
+    if threads > 1 {
+        return Err(Error::Switch(
+            "capabilities",
+            other(format!(
+                "{threads} threads run; capabilities are {how} a single-threaded process"
+            )),
+        ));
+    }
+    Ok(())
+}
+
+/// Maps a failed change of the capability set `what` to [`Error::Switch`].
+fn caps_err(what: &'static str) -> impl Fn(caps::errors::CapsError) -> Error {
+    move |e| Error::Switch(what, other(e))
 }
 
 fn other(e: impl ToString) -> std::io::Error {
