@@ -128,6 +128,22 @@ impl Account {
         })
     }
 
+    /// Reads a daemon's `--user` argument, if given, as [`Account::lookup`]
+    /// does; on failure prints `program: error` to stderr and gives the
+    /// exit status of a bad argument, 2, for `main` to return.
+    pub fn from_arg(
+        program: &str,
+        user: Option<&str>,
+        group: Option<&str>,
+    ) -> Result<Option<Account>, std::process::ExitCode> {
+        user.map(|u| Account::lookup(u, group))
+            .transpose()
+            .map_err(|e| {
+                eprintln!("{program}: {e}");
+                std::process::ExitCode::from(2)
+            })
+    }
+
     /// The user's id.
     pub fn uid(&self) -> u32 {
         self.uid.as_raw()
@@ -229,6 +245,17 @@ pub fn drop_to(account: &Account, keep: &[Capability]) -> Result<(), Error> {
     Ok(())
 }
 
+/// Gives up what the daemon no longer needs once its privileged resources
+/// are open, keeping the capabilities in `keep`: switches to `user` with
+/// [`drop_to`] when there is one (`--user`), and otherwise narrows the
+/// capabilities it was started with, with [`keep_only`].
+pub fn give_up(user: Option<&Account>, keep: &[Capability]) -> Result<(), Error> {
+    match user {
+        Some(account) => drop_to(account, keep),
+        None => keep_only(keep),
+    }
+}
+
 /// For a daemon started without root but with capabilities (as systemd
 /// starts a unit with `AmbientCapabilities=`): once the privileged
 /// resources are open, keeps only the capabilities in `keep` and clears
@@ -290,6 +317,13 @@ fn other(e: impl ToString) -> std::io::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bad_user_argument_exits_with_status_2() {
+        let code = Account::from_arg("daemon", Some("no-such-user-v6kit"), None).unwrap_err();
+        assert_eq!(code, std::process::ExitCode::from(2));
+        assert!(Account::from_arg("daemon", None, None).unwrap().is_none());
+    }
 
     #[test]
     fn an_unknown_user_is_a_bad_argument_naming_it() {

@@ -44,15 +44,9 @@ fn main() -> ExitCode {
         );
         return ExitCode::SUCCESS;
     }
-    let user = match &args.user {
-        Some(u) => match Account::lookup(u, None) {
-            Ok(a) => Some(a),
-            Err(e) => {
-                eprintln!("v6dns64d: {e}");
-                return ExitCode::from(2);
-            }
-        },
-        None => None,
+    let user = match Account::from_arg("v6dns64d", args.user.as_deref(), None) {
+        Ok(user) => user,
+        Err(code) => return code,
     };
     let bound = match bind(&config) {
         Ok(b) => b,
@@ -62,11 +56,7 @@ fn main() -> ExitCode {
         }
     };
     // Nothing after the sockets needs a privilege.
-    let dropped = match &user {
-        Some(account) => privilege::drop_to(account, &[]),
-        None => privilege::keep_only(&[]),
-    };
-    if let Err(e) = dropped {
+    if let Err(e) = privilege::give_up(user.as_ref(), &[]) {
         eprintln!("v6dns64d: {e}");
         return ExitCode::FAILURE;
     }

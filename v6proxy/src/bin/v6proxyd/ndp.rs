@@ -103,15 +103,9 @@ pub(crate) fn main(args: NdpArgs) -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
-    let user = match &args.user {
-        Some(u) => match Account::lookup(u, None) {
-            Ok(a) => Some(a),
-            Err(e) => {
-                eprintln!("v6proxyd: {e}");
-                return ExitCode::from(2);
-            }
-        },
-        None => None,
+    let user = match Account::from_arg("v6proxyd", args.user.as_deref(), None) {
+        Ok(user) => user,
+        Err(code) => return code,
     };
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -133,11 +127,7 @@ pub(crate) fn main(args: NdpArgs) -> ExitCode {
             tokio::spawn(v6kit_daemon::metrics::serve(listener, move || c.render()));
         }
         let keep = [Capability::NetAdmin, Capability::NetRaw];
-        match &user {
-            Some(account) => privilege::drop_to(account, &keep),
-            None => privilege::keep_only(&keep),
-        }
-        .map_err(|e| e.to_string())?;
+        privilege::give_up(user.as_ref(), &keep).map_err(|e| e.to_string())?;
         if args.kernel {
             kernel::run(&args, config, counters).await
         } else {

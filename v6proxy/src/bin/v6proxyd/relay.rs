@@ -205,15 +205,9 @@ pub(crate) fn main(args: RelayArgs) -> ExitCode {
         );
         return ExitCode::SUCCESS;
     }
-    let user = match &args.user {
-        Some(u) => match Account::lookup(u, None) {
-            Ok(a) => Some(a),
-            Err(e) => {
-                eprintln!("v6proxyd: {e}");
-                return ExitCode::from(2);
-            }
-        },
-        None => None,
+    let user = match Account::from_arg("v6proxyd", args.user.as_deref(), None) {
+        Ok(user) => user,
+        Err(code) => return code,
     };
     raise_file_limit(config.max_connections);
     let workers = args.workers.map_or_else(
@@ -273,11 +267,7 @@ fn serve(
         std::io::Result::Ok(signals)
     })?;
     // Relaying needs no privilege once the ports are bound.
-    match &user {
-        Some(account) => privilege::drop_to(account, &[]),
-        None => privilege::keep_only(&[]),
-    }
-    .map_err(std::io::Error::other)?;
+    privilege::give_up(user.as_ref(), &[]).map_err(std::io::Error::other)?;
     for l in &sets[0] {
         tracing::info!("relaying on {} with {workers} worker(s)", l.local_addr()?);
     }

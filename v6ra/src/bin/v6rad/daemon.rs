@@ -96,11 +96,7 @@ pub(crate) async fn run(config: Config, options: Options) -> Result<(), String> 
             .map_err(|e| format!("cannot write {}: {e}", pidfile.display()))?;
     }
     // The interfaces' raw sockets are opened as they come and go.
-    match &options.user {
-        Some(account) => privilege::drop_to(account, &[Capability::NetRaw]),
-        None => privilege::keep_only(&[Capability::NetRaw]),
-    }
-    .map_err(|e| e.to_string())?;
+    privilege::give_up(options.user.as_ref(), &[Capability::NetRaw]).map_err(|e| e.to_string())?;
     eprintln!(
         "v6rad: started with {} ({} interfaces)",
         options.config_path.display(),

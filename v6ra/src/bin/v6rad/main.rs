@@ -109,16 +109,11 @@ fn main() -> ExitCode {
         println!("{}: configuration is good", args.config.display());
         return ExitCode::SUCCESS;
     }
-    let user = match &args.username {
-        Some(u) => match v6kit_daemon::privilege::Account::lookup(u, None) {
-            Ok(a) => Some(a),
-            Err(e) => {
-                eprintln!("v6rad: {e}");
-                return ExitCode::from(2);
-            }
-        },
-        None => None,
-    };
+    let user =
+        match v6kit_daemon::privilege::Account::from_arg("v6rad", args.username.as_deref(), None) {
+            Ok(user) => user,
+            Err(code) => return code,
+        };
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
