@@ -5,50 +5,13 @@
 mod common;
 
 use std::hint::black_box;
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group};
-use v6xlat::mapping::Rfc6052;
-use v6xlat::nat64::{Nat64, Nat64Config, Pool4};
-use v6xlat::{Config, Outcome};
 
+use common::stateful::*;
 use common::*;
-
-const POOL: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 1);
-const SERVER: Ipv4Addr = Ipv4Addr::new(203, 0, 113, 9);
-
-fn in_prefix(v4: Ipv4Addr) -> Ipv6Addr {
-    let b = v4.to_bits();
-    Ipv6Addr::new(0x64, 0xff9b, 0, 0, 0, 0, (b >> 16) as u16, b as u16)
-}
-
-fn host(n: u32) -> Ipv6Addr {
-    Ipv6Addr::from_bits(0x2001_0db8_0000_0000_0000_0000_0000_0000 | u128::from(n))
-}
-
-fn nat64(pool: &str) -> Nat64 {
-    let prefix = Rfc6052::new("64:ff9b::/96".parse().unwrap());
-    let xlat = Config::new(prefix, POOL, "2001:db8::1".parse().unwrap());
-    let mut pool4 = Pool4::new();
-    pool4
-        .add(None, pool.parse().unwrap(), 1024..=65535)
-        .unwrap();
-    let mut cfg = Nat64Config::new(pool4);
-    cfg.allow_non_global = true;
-    Nat64::new(xlat, cfg).unwrap()
-}
-
-fn len(o: Outcome) -> usize {
-    match o {
-        Outcome::Translated { len, .. } => len,
-        o => panic!("{o:?}"),
-    }
-}
-
-fn port(p: &[u8], at: usize) -> u16 {
-    u16::from_be_bytes([p[at], p[at + 1]])
-}
 
 /// Packets of one established session of each protocol, both ways, in a
 /// table that also holds 10,000 other sessions.
@@ -65,69 +28,18 @@ fn established(c: &mut Criterion) {
             0,
             &udp(5000, 53, b"x"),
         );
-        len(n.translate(&p, &mut out, now));
+        translated(n.translate(&p, &mut out, now));
     }
-    let small = [0x5au8; 64];
-    let udp6 = ipv6(
-        host(5),
-        in_prefix(SERVER),
-        17,
-        64,
-        0,
-        &udp(4000, 53, &small),
-    );
-    let l = len(n.translate(&udp6, &mut out, now));
-    let udp4 = ipv4(
-        SERVER,
-        POOL,
-        17,
-        64,
-        false,
-        &udp(53, port(&out[..l], 20), &small),
-    );
-    let mut syn = tcp(4001, 443, 1, b"");
-    syn[13] = 0x02;
-    let syn = ipv6(host(5), in_prefix(SERVER), 6, 64, 0, &syn);
-    let l = len(n.translate(&syn, &mut out, now));
-    let t4 = port(&out[..l], 20);
-    let mut syn_ack = tcp(443, t4, 1, b"");
-    syn_ack[13] = 0x12;
-    len(n.translate(&ipv4(SERVER, POOL, 6, 64, false, &syn_ack), &mut out, now));
-    let tcp6 = ipv6(
-        host(5),
-        in_prefix(SERVER),
-        6,
-        64,
-        0,
-        &tcp(4001, 443, 2, &small),
-    );
-    let tcp4 = ipv4(SERVER, POOL, 6, 64, false, &tcp(443, t4, 2, &small));
-    let ping = ipv6(
-        host(5),
-        in_prefix(SERVER),
-        58,
-        64,
-        0,
-        &echo(128, 7, 1, &small),
-    );
-    let l = len(n.translate(&ping, &mut out, now));
-    let pong = ipv4(
-        SERVER,
-        POOL,
-        1,
-        64,
-        false,
-        &echo(0, port(&out[..l], 24), 1, &small),
-    );
+    let e = Established::open(&mut n, &[0x5a; 64], now);
     let mut group = c.benchmark_group("nat64/established");
     group.throughput(Throughput::Elements(1));
     for (name, packet) in [
-        ("6to4/udp64", &udp6),
-        ("4to6/udp64", &udp4),
-        ("6to4/tcp64", &tcp6),
-        ("4to6/tcp64", &tcp4),
-        ("6to4/echo64", &ping),
-        ("4to6/echo64", &pong),
+        ("6to4/udp64", &e.udp6),
+        ("4to6/udp64", &e.udp4),
+        ("6to4/tcp64", &e.tcp6),
+        ("4to6/tcp64", &e.tcp4),
+        ("6to4/echo64", &e.ping),
+        ("4to6/echo64", &e.pong),
     ] {
         group.bench_function(name, |b| {
             b.iter(|| black_box(n.translate(black_box(packet), &mut out, now)))
@@ -209,23 +121,7 @@ fn cpu_time_per_packet() {
     });
     let mut n = nat64("198.51.100.1/32");
     let now = Duration::from_secs(1);
-    let udp6 = ipv6(
-        host(5),
-        in_prefix(SERVER),
-        17,
-        64,
-        0,
-        &udp(4000, 53, &small),
-    );
-    let l = len(n.translate(&udp6, &mut out, now));
-    let udp4 = ipv4(
-        SERVER,
-        POOL,
-        17,
-        64,
-        false,
-        &udp(53, port(&out[..l], 20), &small),
-    );
+    let Established { udp6, udp4, .. } = Established::open(&mut n, &small, now);
     measure("nat64 established 6to4/udp64", &mut |_| {
         let _ = black_box(n.translate(black_box(&udp6), &mut out, now));
     });

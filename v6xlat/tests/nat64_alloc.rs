@@ -10,61 +10,25 @@
 mod common;
 
 use std::alloc::System;
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
+use std::net::{Ipv4Addr, SocketAddrV4, SocketAddrV6};
 use std::time::Duration;
 
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
-use v6xlat::mapping::Rfc6052;
-use v6xlat::nat64::{Nat64, Nat64Config, Pool4, Protocol};
-use v6xlat::{Config, Outcome};
+use v6xlat::Outcome;
+use v6xlat::nat64::Protocol;
 
+use common::stateful::*;
 use common::*;
 
 #[global_allocator]
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 
-const POOL: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 1);
-const SERVER: Ipv4Addr = Ipv4Addr::new(203, 0, 113, 9);
-
 /// The target of the stateful mode.
 const MAX_BYTES_PER_SESSION: usize = 200;
 
-fn in_prefix(v4: Ipv4Addr) -> Ipv6Addr {
-    let b = v4.to_bits();
-    Ipv6Addr::new(0x64, 0xff9b, 0, 0, 0, 0, (b >> 16) as u16, b as u16)
-}
-
-fn nat64(max_sessions: usize, pool: &str) -> Nat64 {
-    let prefix = Rfc6052::new("64:ff9b::/96".parse().unwrap());
-    let xlat = Config::new(prefix, POOL, "2001:db8::1".parse().unwrap());
-    let mut pool4 = Pool4::new();
-    pool4
-        .add(None, pool.parse().unwrap(), 1024..=65535)
-        .unwrap();
-    let mut cfg = Nat64Config::new(pool4);
-    cfg.allow_non_global = true;
-    cfg.max_sessions = max_sessions;
-    Nat64::new(xlat, cfg).unwrap()
-}
-
-fn host(n: u32) -> Ipv6Addr {
-    Ipv6Addr::from_bits(0x2001_0db8_0000_0000_0000_0000_0000_0000 | u128::from(n))
-}
-
-fn translated(o: Outcome) -> usize {
-    match o {
-        Outcome::Translated { len, .. } => len,
-        o => panic!("{o:?}"),
-    }
-}
-
-fn port(p: &[u8], at: usize) -> u16 {
-    u16::from_be_bytes([p[at], p[at + 1]])
-}
-
 /// Sessions of every kind, then their packets again, counted.
 fn established_path_allocates_nothing() {
-    let mut n = nat64(1000, "198.51.100.1/32");
+    let mut n = nat64_with("198.51.100.1/32", |cfg| cfg.max_sessions = 1000);
     n.add_static(
         Protocol::Udp,
         SocketAddrV6::new(host(9), 53, 0, 0),
@@ -74,50 +38,16 @@ fn established_path_allocates_nothing() {
     let mut out = vec![0u8; v6xlat::buffer_len(1500)];
     let payload = [7u8; 64];
     let now = Duration::from_secs(1);
-    let udp6 = ipv6(
-        host(5),
-        in_prefix(SERVER),
-        17,
-        64,
-        0,
-        &udp(5000, 53, &payload),
-    );
-    let l = translated(n.translate(&udp6, &mut out, now));
-    let p4 = port(&out[..l], 20);
-    let udp4 = ipv4(SERVER, POOL, 17, 64, false, &udp(53, p4, &payload));
-    let mut syn = tcp(5001, 80, 1, &payload);
-    syn[13] = 0x02;
-    let l = translated(n.translate(
-        &ipv6(host(5), in_prefix(SERVER), 6, 64, 0, &syn),
-        &mut out,
-        now,
-    ));
-    let t4 = port(&out[..l], 20);
-    let mut syn_ack = tcp(80, t4, 1, &payload);
-    syn_ack[13] = 0x12;
-    translated(n.translate(&ipv4(SERVER, POOL, 6, 64, false, &syn_ack), &mut out, now));
-    let tcp6 = ipv6(
-        host(5),
-        in_prefix(SERVER),
-        6,
-        64,
-        0,
-        &tcp(5001, 80, 2, &payload),
-    );
-    let tcp4 = ipv4(SERVER, POOL, 6, 64, false, &tcp(80, t4, 2, &payload));
-    let ping = ipv6(
-        host(5),
-        in_prefix(SERVER),
-        58,
-        64,
-        0,
-        &echo(128, 9, 1, &payload),
-    );
-    let l = translated(n.translate(&ping, &mut out, now));
-    let id = port(&out[..l], 24);
-    let pong = ipv4(SERVER, POOL, 1, 64, false, &echo(0, id, 1, &payload));
+    let e = Established::open(&mut n, &payload, now);
     let mut te = vec![11, 0, 0, 0, 0, 0, 0, 0];
-    te.extend_from_slice(&ipv4(POOL, SERVER, 17, 1, false, &udp(p4, 53, &payload)));
+    te.extend_from_slice(&ipv4(
+        POOL,
+        SERVER,
+        17,
+        1,
+        false,
+        &udp(e.udp_port4, 53, &payload),
+    ));
     let error4 = ipv4(Ipv4Addr::new(203, 0, 113, 1), POOL, 1, 64, false, &te);
     let hairpin = ipv6(
         host(5),
@@ -129,12 +59,12 @@ fn established_path_allocates_nothing() {
     );
     translated(n.translate(&hairpin, &mut out, now));
     let cases: [(&str, &[u8]); 8] = [
-        ("udp 6to4", &udp6),
-        ("udp 4to6", &udp4),
-        ("tcp 6to4", &tcp6),
-        ("tcp 4to6", &tcp4),
-        ("echo 6to4", &ping),
-        ("echo 4to6", &pong),
+        ("udp 6to4", &e.udp6),
+        ("udp 4to6", &e.udp4),
+        ("tcp 6to4", &e.tcp6),
+        ("tcp 4to6", &e.tcp4),
+        ("echo 6to4", &e.ping),
+        ("echo 4to6", &e.pong),
         ("icmp error 4to6", &error4),
         ("hairpin", &hairpin),
     ];
@@ -163,7 +93,9 @@ fn memory_per_session() {
     let mut packet = ipv6(host(0), in_prefix(SERVER), 17, 64, 0, &udp(0, 443, &[0; 8]));
     let before = Region::new(GLOBAL);
     // Two addresses: 100,000 bindings need more than one address's ports.
-    let mut n = nat64(SESSIONS as usize, "198.51.100.0/31");
+    let mut n = nat64_with("198.51.100.0/31", |cfg| {
+        cfg.max_sessions = SESSIONS as usize
+    });
     let now = Duration::from_secs(1);
     for i in 0..SESSIONS {
         packet[8..24].copy_from_slice(&host(i / 100).octets());

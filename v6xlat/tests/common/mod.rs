@@ -5,6 +5,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod jool;
+pub mod stateful;
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
