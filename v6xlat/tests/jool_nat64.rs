@@ -13,7 +13,7 @@ use std::net::{Ipv4Addr, SocketAddrV4, SocketAddrV6};
 use std::path::Path;
 use std::time::Duration;
 
-use common::jool::{DATA, Pair, compare, pairs, read};
+use common::jool::{DATA, Pair, check_failures, compare, pairs, read};
 use v6xlat::mapping::Rfc6052;
 use v6xlat::nat64::{Nat64, Nat64Config, Pool4, Protocol};
 use v6xlat::{Config, Outcome};
@@ -164,24 +164,5 @@ fn jool_nat64_vectors() {
         }
     }
     println!("{passed}/{} NAT64 rows pass", pairs.len());
-    let unexpected: Vec<_> = failures
-        .iter()
-        .filter(|(i, e, _)| {
-            !ALLOWED_FAILURES
-                .iter()
-                .any(|(ai, ae, _)| ai == i && ae == e)
-        })
-        .collect();
-    let stale: Vec<_> = ALLOWED_FAILURES
-        .iter()
-        .filter(|(ai, ae, _)| !failures.iter().any(|(i, e, _)| ai == i && ae == e))
-        .collect();
-    assert!(
-        unexpected.is_empty(),
-        "unexpected failures: {unexpected:#?}"
-    );
-    assert!(
-        stale.is_empty(),
-        "allowed failures that now pass: {stale:#?}"
-    );
+    check_failures(&failures, ALLOWED_FAILURES);
 }

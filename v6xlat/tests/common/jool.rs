@@ -105,3 +105,25 @@ pub fn compare(dir: &Path, pair: &Pair, got: &[&[u8]]) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// Checks the failed rows of a run, as (input, expected files, reason),
+/// against those `allowed` to fail: every failure must be allowed, and
+/// every allowed failure must still fail, so that the list cannot go stale.
+pub fn check_failures(failures: &[(String, String, String)], allowed: &[(&str, &str, &str)]) {
+    let unexpected: Vec<_> = failures
+        .iter()
+        .filter(|(i, e, _)| !allowed.iter().any(|(ai, ae, _)| ai == i && ae == e))
+        .collect();
+    let stale: Vec<_> = allowed
+        .iter()
+        .filter(|(ai, ae, _)| !failures.iter().any(|(i, e, _)| ai == i && ae == e))
+        .collect();
+    assert!(
+        unexpected.is_empty(),
+        "unexpected failures: {unexpected:#?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "allowed failures that now pass: {stale:#?}"
+    );
+}
