@@ -402,61 +402,34 @@ mod tests {
         .unwrap();
         let dst: Ipv4Addr = "198.51.100.7".parse().unwrap();
         let h = PortHash::default();
+        // A UDP flow to port 53 of `dst`, with the ports `in_use` taken.
+        let allocate = |src, sport, in_use: &dyn Fn(Ipv4Addr, u16) -> bool| {
+            p.allocate(
+                Protocol::Udp,
+                src,
+                sport,
+                dst,
+                53,
+                h,
+                1,
+                u64::MAX,
+                None,
+                &mut 0,
+                in_use,
+            )
+        };
         let starts: HashSet<u16> = (1..50u16)
             .map(|i| {
                 let src = Ipv6Addr::from_bits(0x2001_0db8 << 96 | u128::from(i));
-                p.allocate(
-                    Protocol::Udp,
-                    src,
-                    5000,
-                    dst,
-                    53,
-                    h,
-                    1,
-                    u64::MAX,
-                    None,
-                    &mut 0,
-                    |_, _| false,
-                )
-                .unwrap()
-                .1
+                allocate(src, 5000, &|_, _| false).unwrap().1
             })
             .collect();
         assert!(starts.len() >= 4, "{starts:?}");
         // Only odd ports are free: an even source port gets one anyway.
         let src: Ipv6Addr = "2001:db8::1".parse().unwrap();
-        let (_, port) = p
-            .allocate(
-                Protocol::Udp,
-                src,
-                2000,
-                dst,
-                53,
-                h,
-                1,
-                u64::MAX,
-                None,
-                &mut 0,
-                |_, port| port % 2 == 0,
-            )
-            .unwrap();
+        let (_, port) = allocate(src, 2000, &|_, port| port % 2 == 0).unwrap();
         assert_eq!(port % 2, 1);
-        assert_eq!(
-            p.allocate(
-                Protocol::Udp,
-                src,
-                2000,
-                dst,
-                53,
-                h,
-                1,
-                u64::MAX,
-                None,
-                &mut 0,
-                |_, _| { true }
-            ),
-            None
-        );
+        assert_eq!(allocate(src, 2000, &|_, _| true), None);
     }
 
     /// RFC 6056 algorithm 3: with the counter, flows that hash alike take
