@@ -18,12 +18,7 @@
 //! | `max-sessions-per-host N` | the most sessions of one IPv6 host (default 65,536) |
 //! | `timeout udp\|icmp\|tcp-est\|tcp-trans\|tcp-incoming-syn\|fragment SECONDS` | a session lifetime of RFC 6146 section 4 (default the RFC's) |
 //! | `filtering endpoint-independent\|address-dependent` | which remotes may reach a binding (default endpoint-independent) |
-//! | `port-hash [src-addr] [src-port] [dst-addr] [dst-port]` | the fields of a new flow that choose where the search for a free pool4 port starts (RFC 6056 section 3.3.3; default all four) |
-//!
-//! The default `port-hash` includes the IPv6 source port, unlike the
-//! library's (Jool's) default: otherwise every new flow of one host to one
-//! server starts its search at the same port and steps over all the ports
-//! of the flows before it, a cost that grows with the number of flows.
+//! | `port-hash [src-addr] [src-port] [dst-addr] [dst-port]` | the fields of a new flow that choose where the search for a free pool4 port starts (RFC 6056 section 3.3.3; default [`PortHash::default`]: src-addr dst-addr dst-port) |
 //!
 //! ```
 //! let conf = v6xlat::nat64_conf::parse(
@@ -178,12 +173,7 @@ pub fn parse(text: &str) -> Result<Nat64Conf, Nat64ConfError> {
     let mut timeout_lines = Vec::new();
     let mut seen: Vec<&'static str> = Vec::new();
     let (mut max_sessions, mut per_host, mut filtering) = (None, None, None);
-    let mut port_hash = PortHash {
-        src_addr: true,
-        src_port: true,
-        dst_addr: true,
-        dst_port: true,
-    };
+    let mut port_hash = PortHash::default();
     let mut timeouts = crate::nat64::Timeouts::default();
     // The file as tayga::parse is to see it: this module's lines blanked,
     // so that line numbers stay right.
@@ -483,7 +473,7 @@ mod tests {
         .unwrap();
         let h = c.nat64.port_hash;
         assert!(h.src_addr && !h.src_port && !h.dst_addr && h.dst_port);
-        assert!(parse(BASE).unwrap().nat64.port_hash.src_port);
+        assert_eq!(parse(BASE).unwrap().nat64.port_hash, PortHash::default());
         assert_eq!(c.nat64.pool4.capacity(Protocol::Tcp), 4535 + 1000);
         assert_eq!(c.nat64.pool4.capacity(Protocol::Udp), 4535);
         assert_eq!(c.nat64.max_sessions, 100);
