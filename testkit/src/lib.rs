@@ -81,6 +81,30 @@ pub fn run(cmd: &mut Command) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Writes a self-signed certificate for the DNS `names` (the first is
+/// also its common name), valid for a day, to `cert`, and its P-256 key
+/// to `key`, with openssl; panics when openssl fails.
+pub fn self_signed_certificate(cert: &Path, key: &Path, names: &[&str]) {
+    let alt: Vec<String> = names.iter().map(|n| format!("DNS:{n}")).collect();
+    run(Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "ec"])
+        .args([
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "1",
+        ])
+        .arg("-subj")
+        .arg(format!("/CN={}", names[0]))
+        .arg("-addext")
+        .arg(format!("subjectAltName={}", alt.join(",")))
+        .arg("-keyout")
+        .arg(key)
+        .arg("-out")
+        .arg(cert));
+}
+
 /// Runs `cmd` and returns its output, whether it succeeded or not.
 pub fn output(cmd: &mut Command) -> Output {
     cmd.stdin(Stdio::null())

@@ -63,25 +63,11 @@ impl Lab {
         std::fs::create_dir_all(&dir).unwrap();
         let dir = TempDir(dir);
         let (cert, key) = (dir.0.join("cert.pem"), dir.0.join("key.pem"));
-        v6kit_testkit::run(Command::new("openssl").args([
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=tls.example.test",
-            "-addext",
-            "subjectAltName=DNS:tls.example.test,DNS:inside.example.test",
-            "-keyout",
-            key.to_str().unwrap(),
-            "-out",
-            cert.to_str().unwrap(),
-        ]));
+        v6kit_testkit::self_signed_certificate(
+            &cert,
+            &key,
+            &["tls.example.test", "inside.example.test"],
+        );
         let script = dir.0.join("backend.py");
         std::fs::write(&script, include_str!("data/backend.py")).unwrap();
         let dns = dir.0.join("dns.py");

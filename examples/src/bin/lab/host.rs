@@ -448,25 +448,7 @@ impl Lab {
 
         // The VM's HTTPS site, with a certificate and key only it uses.
         let (cert, key) = (self.vm_certificate(), self.dir.0.join("vm-key.pem"));
-        v6kit_testkit::run(Command::new("openssl").args([
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            &format!("/CN={VM_NAME}"),
-            "-addext",
-            &format!("subjectAltName=DNS:{VM_NAME}"),
-            "-keyout",
-            &key.to_string_lossy(),
-            "-out",
-            &cert.to_string_lossy(),
-        ]));
+        v6kit_testkit::self_signed_certificate(&cert, &key, &[VM_NAME]);
         let mut tls = self.vm.command("openssl");
         tls.args(["s_server", "-accept", "[::]:443", "-www", "-quiet", "-cert"])
             .arg(&cert)
