@@ -125,8 +125,11 @@ impl Lab {
         self.middle.spawn(&mut cmd)
     }
 
-    fn middle_routes(&self) -> String {
-        self.middle.ip(&["-6", "route", "show", "2001:db8::100"])
+    /// Checks whether the middle has the host route to the internal link
+    /// that autowire adds.
+    fn assert_autowired(&self, present: bool) {
+        let routes = self.middle.ip(&["-6", "route", "show", "2001:db8::100"]);
+        assert_eq!(routes.contains("dev int0"), present, "{routes}");
     }
 }
 
@@ -164,11 +167,7 @@ fn iface_rule_joins_the_two_links_and_answers_only_for_present_addresses() {
         "router and internal machine do not reach each other through v6proxyd ndp"
     );
     // autowire added the host route to the internal link.
-    assert!(
-        lab.middle_routes().contains("dev int0"),
-        "{}",
-        lab.middle_routes()
-    );
+    lab.assert_autowired(true);
     // Answered for the address that exists behind the internal link, not
     // for one that does not.
     assert!(lab.answered("2001:db8::100"));
@@ -194,11 +193,7 @@ fn iface_rule_joins_the_two_links_and_answers_only_for_present_addresses() {
 
     // SIGTERM removes the route it added.
     stop(daemon);
-    assert!(
-        !lab.middle_routes().contains("dev int0"),
-        "{}",
-        lab.middle_routes()
-    );
+    lab.assert_autowired(false);
 }
 
 #[test]
@@ -219,17 +214,9 @@ fn runs_as_the_user_of_dash_dash_user_and_still_adds_routes() {
         "router and internal machine do not reach each other through v6proxyd ndp as nobody"
     );
     v6kit_testkit::runs_as(daemon.id(), "nobody").unwrap();
-    assert!(
-        lab.middle_routes().contains("dev int0"),
-        "{}",
-        lab.middle_routes()
-    );
+    lab.assert_autowired(true);
     stop(daemon);
-    assert!(
-        !lab.middle_routes().contains("dev int0"),
-        "{}",
-        lab.middle_routes()
-    );
+    lab.assert_autowired(false);
 }
 
 #[test]
@@ -270,14 +257,14 @@ fn proxies_with_only_the_capabilities_of_its_systemd_unit() {
     let cap = |f| v6kit_testkit::proc_status(pid, f).unwrap();
     assert_eq!(cap("CapEff"), "0000000000003000");
     assert_eq!(cap("CapAmb"), "0000000000000000");
-    assert!(lab.middle_routes().contains("dev int0"));
+    lab.assert_autowired(true);
     // A reload, then a stop that removes the route it added.
     v6kit_testkit::run(Command::new("kill").args(["-HUP", &pid.to_string()]));
     assert!(wait_until(WAIT, || lab.answered("2001:db8::100")));
     v6kit_testkit::run(Command::new("kill").args(["-TERM", &pid.to_string()]));
     let status = strace.wait_timeout(WAIT).expect("v6proxyd stops");
     assert!(status.success(), "exit status {status}");
-    assert!(!lab.middle_routes().contains("dev int0"));
+    lab.assert_autowired(false);
     // Every system call it made is one its unit allows.
     let unit = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../examples/systemd/v6proxyd-ndp.service");
@@ -381,12 +368,12 @@ fn kernel_mode_programs_proxy_entries_and_removes_them() {
     );
     let proxies = lab.middle.ip(&["-6", "neigh", "show", "proxy"]);
     assert!(proxies.contains("2001:db8::100 dev ext0"), "{proxies}");
-    assert!(lab.middle_routes().contains("dev int0"));
+    lab.assert_autowired(true);
     assert!(!lab.answered("2001:db8::200"));
     stop(daemon);
     let proxies = lab.middle.ip(&["-6", "neigh", "show", "proxy"]);
     assert!(!proxies.contains("2001:db8::100"), "{proxies}");
-    assert!(!lab.middle_routes().contains("dev int0"));
+    lab.assert_autowired(false);
     let proxy_ndp = lab
         .middle
         .run("sysctl", &["-n", "net.ipv6.conf.ext0.proxy_ndp"]);
