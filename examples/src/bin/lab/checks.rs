@@ -138,9 +138,7 @@ pub(crate) fn slaac(lab: &Lab) -> Result<Vec<String>, String> {
 /// that has only an A record and gets it synthesized in the NAT64 prefix
 /// (RFC 6147); a dual-stack name keeps its own AAAA record.
 pub(crate) fn dns64(lab: &Lab) -> Result<Vec<String>, String> {
-    let pref64: Pref64 = NAT64.parse().map_err(|e| format!("{NAT64}: {e}"))?;
-    let web: std::net::Ipv4Addr = WEB_V4.parse().map_err(|e| format!("{WEB_V4}: {e}"))?;
-    let synthesized = pref64.embed(web);
+    let synthesized = web_in_nat64()?;
     let (server, answers) = dig_aaaa(&lab.vm, V4ONLY_NAME)?;
     if server.parse::<Ipv6Addr>() != HOST_V6.parse() {
         return Err(format!("dig asked {server}, not the advertised {HOST_V6}"));
@@ -170,15 +168,11 @@ pub(crate) fn dns64(lab: &Lab) -> Result<Vec<String>, String> {
 /// connects to the synthesized address, v6xlatd translates (RFC 7915) to
 /// its pool, and the kernel masquerades the pool to the host's address.
 pub(crate) fn nat64(lab: &Lab) -> Result<Vec<String>, String> {
-    let pref64: Pref64 = NAT64.parse().map_err(|e| format!("{NAT64}: {e}"))?;
-    let web: std::net::Ipv4Addr = WEB_V4.parse().map_err(|e| format!("{WEB_V4}: {e}"))?;
+    let synthesized = web_in_nat64()?;
     let url = format!("http://{V4ONLY_NAME}/");
     let (peer, body) = curl(&lab.vm, &[&url])?;
-    if peer != IpAddr::V6(pref64.embed(web)) {
-        return Err(format!(
-            "curl {url} connected to {peer}, not {}",
-            pref64.embed(web)
-        ));
+    if peer != IpAddr::V6(synthesized) {
+        return Err(format!("curl {url} connected to {peer}, not {synthesized}"));
     }
     let seen = format!("your address is {HOST_V4}");
     if !body.contains("the IPv4-only server") || !body.contains(&seen) {
@@ -258,6 +252,14 @@ pub(crate) fn relay_tls(lab: &Lab) -> Result<Vec<String>, String> {
         ),
         format!("the VM's openssl s_server: {}", session.trim()),
     ])
+}
+
+/// The IPv4-only web server's address in the NAT64 prefix (RFC 6052), as
+/// DNS64 synthesizes it for the VM.
+fn web_in_nat64() -> Result<Ipv6Addr, String> {
+    let pref64: Pref64 = NAT64.parse().map_err(|e| format!("{NAT64}: {e}"))?;
+    let web: std::net::Ipv4Addr = WEB_V4.parse().map_err(|e| format!("{WEB_V4}: {e}"))?;
+    Ok(pref64.embed(web))
 }
 
 /// The VM's address from its MAC address, as the zone has it.
