@@ -291,7 +291,7 @@ impl Process {
 }
 
 /// Checks that process `pid` runs as `user` and that user's group: its
-/// real, effective, saved and file-system ids in /proc/<pid>/status are
+/// real, effective, saved and file-system ids in `/proc/<pid>/status` are
 /// those that `id` gives. The error says what the kernel holds.
 pub fn runs_as(pid: u32, user: &str) -> Result<(), String> {
     let uid = run(Command::new("id").args(["-u", user]));
@@ -311,7 +311,7 @@ pub fn runs_as(pid: u32, user: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The value of `field` (such as `CapEff`) in /proc/<pid>/status.
+/// The value of `field` (such as `CapEff`) in `/proc/<pid>/status`.
 pub fn proc_status(pid: u32, field: &str) -> Option<String> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status.lines().find_map(|l| {

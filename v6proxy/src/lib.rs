@@ -4,7 +4,7 @@
 //! through the host's single IPv4 address, without terminating TLS: it peeks
 //! at the TLS server name or the HTTP `Host` header, picks an IPv6 backend
 //! inside the allowed prefixes and relays the bytes unchanged. The decisions
-//! are pure functions ([`relay::peek`], [`relay::route`],
+//! are pure functions ([`relay::peek()`], [`relay::route`],
 //! [`relay::proxy_protocol`], [`relay::config`]); the tokio server that
 //! drives them is [`relay::server`], behind the default `daemon` feature,
 //! and `v6proxyd relay` runs it.

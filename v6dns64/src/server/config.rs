@@ -48,6 +48,8 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Address and port to answer on, over UDP and TCP [default: [::1]:53 and 127.0.0.1:53].
+    // The text is also clap's help, where brackets must stay as they are.
+    #[allow(rustdoc::broken_intra_doc_links)]
     #[arg(long, value_name = "ADDR:PORT", num_args = 1.., value_parser = parse_socket)]
     pub listen: Vec<SocketAddr>,
     /// Upstream resolver, tried in order (port 53 unless given).

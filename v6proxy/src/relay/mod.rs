@@ -3,7 +3,7 @@
 //!
 //! A connection goes through these steps, each a pure function here:
 //!
-//! 1. [`peek`]: the first bytes give the server name — the TLS ClientHello's
+//! 1. [`mod@peek`]: the first bytes give the server name — the TLS ClientHello's
 //!    `server_name` (RFC 8446 §4.1.2, RFC 6066 §3) or the HTTP/1.x `Host`
 //!    header field (RFC 9112 §3.2) — or a reason to refuse.
 //! 2. [`route`]: the name gives a backend, from a static table or from the

@@ -42,6 +42,8 @@ pub(crate) struct RelayArgs {
     /// A static route, NAME=BACKEND[,proxy-protocol=v1|v2|none], where NAME
     /// may be *.domain and BACKEND is [IPv6]:port, [IPv6] or IPv6 (without
     /// a port: the port the client connected to); repeatable.
+    // The text is also clap's help, where brackets must stay as they are.
+    #[allow(rustdoc::broken_intra_doc_links)]
     #[arg(long, value_name = "NAME=BACKEND")]
     route: Vec<String>,
 
@@ -317,7 +319,7 @@ fn serve(
 }
 
 /// A listener on `addr`, with a long accept queue; an IPv6 wildcard
-/// accepts IPv6 only, so that 0.0.0.0 and [::] can both be listed.
+/// accepts IPv6 only, so that `0.0.0.0` and `[::]` can both be listed.
 fn bind(addr: SocketAddr, reuse_port: bool) -> std::io::Result<std::net::TcpListener> {
     use socket2::{Domain, Socket, Type};
     let err = |e: std::io::Error| std::io::Error::new(e.kind(), format!("listen {addr}: {e}"));
