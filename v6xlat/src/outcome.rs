@@ -154,8 +154,8 @@ drop_reasons! {
     /// BIB entry binds (RFC 6146 sections 3.5.1 to 3.5.3).
     NoBinding => "no_binding",
     /// Stateful NAT64: no session for a packet that cannot open one: an ICMP
-    /// error, a TCP segment other than a SYN, a fragment whose first
-    /// fragment was not seen (RFC 6146 sections 3.4 and 3.5).
+    /// error or a TCP segment other than a SYN (RFC 6146 section 3.5), a
+    /// hairpinned fragment whose first fragment was not seen (section 3.8).
     NoSession => "no_session",
     /// Stateful NAT64: address-dependent filtering refused an IPv4 packet
     /// from an address the IPv6 host has not sent to (RFC 6146 section
@@ -174,6 +174,15 @@ drop_reasons! {
     /// Stateful NAT64: a protocol other than TCP, UDP and ICMP, for which
     /// RFC 6146 keeps no state.
     ProtocolUnsupported => "protocol_unsupported",
+    /// Stateful NAT64: a fragment that arrived before its first fragment,
+    /// kept until the first fragment says where it goes (RFC 6146 section
+    /// 3.4); [`Nat64::poll_icmp`](crate::nat64::Nat64::poll_icmp) gives it
+    /// translated once the first fragment is through.
+    FragmentQueued => "fragment_queued",
+    /// Stateful NAT64: a fragment that arrived before its first fragment
+    /// while the fragments waiting already filled the configured limit
+    /// ([`Nat64Config::max_queued_fragments`](crate::nat64::Nat64Config::max_queued_fragments)).
+    FragmentQueueFull => "fragment_queue_full",
 }
 
 impl core::fmt::Display for DropReason {

@@ -506,13 +506,223 @@ fn fragments_after_the_first_follow_its_session() {
     rebuilt[6] = 17;
     rebuilt.extend_from_slice(&l4);
     check_v6(&rebuilt).unwrap();
-    // A fragment whose first fragment was not seen.
-    let (o, _) = run(&mut n, &fragment(10, 24, false, &seg[24..]), s(1));
-    assert_eq!(o, Outcome::Dropped(DropReason::NoSession));
-    // Its memory fades after FRAGMENT_MIN.
+    // Its memory fades after FRAGMENT_MIN: the same fragment again now
+    // waits for a first fragment.
     n.expire(s(4));
     let (o, _) = run(&mut n, &fragment(9, 24, false, &seg[24..]), s(4));
-    assert_eq!(o, Outcome::Dropped(DropReason::NoSession));
+    assert_eq!(o, Outcome::Dropped(DropReason::FragmentQueued));
+}
+
+/// An IPv6 fragment from `src` to `SERVER` of a UDP datagram.
+fn fragment6(src: Ipv6Addr, ident: u32, offset: u16, more: bool, data: &[u8]) -> Vec<u8> {
+    let mut f = vec![17, 0];
+    f.extend_from_slice(&(offset | u16::from(more)).to_be_bytes());
+    f.extend_from_slice(&ident.to_be_bytes());
+    f.extend_from_slice(data);
+    ipv6(src, v6(SERVER), 44, 64, 0, &f)
+}
+
+/// The datagram the IPv6 fragments `frags` (in any order) make.
+fn reassemble_v6(frags: &[Vec<u8>]) -> Vec<u8> {
+    let mut frags: Vec<&Vec<u8>> = frags.iter().collect();
+    frags.sort_by_key(|f| port(f, 42) & 0xfff8);
+    let mut p = frags[0][..40].to_vec();
+    p[6] = frags[0][40];
+    for f in &frags {
+        assert_eq!(usize::from(port(f, 42) & 0xfff8), p.len() - 40, "a hole");
+        p.extend_from_slice(&f[48..]);
+    }
+    let len = (p.len() - 40) as u16;
+    p[4..6].copy_from_slice(&len.to_be_bytes());
+    p
+}
+
+/// The datagram the IPv4 fragments `frags` (in any order) make.
+fn reassemble_v4(frags: &[Vec<u8>]) -> Vec<u8> {
+    let mut frags: Vec<&Vec<u8>> = frags.iter().collect();
+    frags.sort_by_key(|f| port(f, 6) & 0x1fff);
+    let mut p = frags[0][..20].to_vec();
+    for f in &frags {
+        assert_eq!(usize::from(port(f, 6) & 0x1fff) * 8, p.len() - 20, "a hole");
+        p.extend_from_slice(&f[20..]);
+    }
+    let len = p.len() as u16;
+    p[2..4].copy_from_slice(&len.to_be_bytes());
+    p[6..8].fill(0);
+    p[10..12].fill(0);
+    let c = !(sum(&p[..20]) as u16);
+    p[10..12].copy_from_slice(&c.to_be_bytes());
+    p
+}
+
+/// Every packet `poll_icmp` has, checked.
+fn poll(n: &mut Nat64) -> Vec<Vec<u8>> {
+    let mut out = vec![0u8; v6xlat::buffer_len(1500)];
+    let mut pkts = Vec::new();
+    while let Some(o) = n.poll_icmp(&mut out) {
+        assert!(matches!(o, Outcome::Translated { count: 1, .. }), "{o:?}");
+        let p = o.packets(&out).next().unwrap().to_vec();
+        if p[0] >> 4 == 4 {
+            check_v4(&p).unwrap();
+        } else {
+            check_v6(&p).unwrap();
+        }
+        pkts.push(p);
+    }
+    pkts
+}
+
+#[test]
+fn ipv4_fragments_before_their_first_follow_it() {
+    let mut n = nat(config());
+    let out = pass(&mut n, &udp6(host(5), 5000, SERVER, 53), s(0));
+    let p4 = port(&out[0], 20);
+    let full = ipv4(SERVER, POOL, 17, 64, false, &udp(53, p4, &[7u8; 40]));
+    let seg = &full[20..];
+    // The last fragment, then the middle one, before the first.
+    for (offset, data, more) in [(40, &seg[40..], false), (24, &seg[24..40], true)] {
+        let (o, _) = run(&mut n, &fragment(9, offset, more, data), s(1));
+        assert_eq!(o, Outcome::Dropped(DropReason::FragmentQueued));
+    }
+    assert_eq!(n.stats().queued_fragments, 2);
+    assert!(
+        poll(&mut n).is_empty(),
+        "released before the first fragment"
+    );
+    let first = pass(&mut n, &fragment(9, 0, true, &seg[..24]), s(1));
+    assert_eq!(port(&first[0], 50), 5000);
+    let followers = poll(&mut n);
+    assert_eq!(n.stats().queued_fragments, 0);
+    // In the order they arrived, with the session's addresses.
+    assert_eq!(followers.len(), 2);
+    assert_eq!(port(&followers[0], 42) & 0xfff8, 40);
+    assert_eq!(port(&followers[1], 42) & 0xfff8, 24);
+    for f in &followers {
+        assert_eq!(&f[8..24], &v6(SERVER).octets());
+        assert_eq!(&f[24..40], &host(5).octets());
+        assert_eq!(&f[44..48], &first[0][44..48], "fragment identification");
+    }
+    // Put together at the host, the datagram's checksum verifies.
+    let mut all = first;
+    all.extend(followers);
+    let datagram = reassemble_v6(&all);
+    check_v6(&datagram).unwrap();
+    assert_eq!((port(&datagram, 40), port(&datagram, 42)), (53, 5000));
+    assert_eq!(&datagram[48..], &[7u8; 40]);
+}
+
+#[test]
+fn ipv6_fragments_before_their_first_follow_it() {
+    let mut n = nat(config());
+    // The first fragment opens the session: the others wait for it.
+    let payload: Vec<u8> = (0..40u8).collect();
+    let datagram = ipv6(host(5), v6(SERVER), 17, 64, 0, &udp(6000, 53, &payload));
+    let seg = &datagram[40..];
+    for (offset, data, more) in [(32, &seg[32..], false), (16, &seg[16..32], true)] {
+        let (o, _) = run(&mut n, &fragment6(host(5), 77, offset, more, data), s(1));
+        assert_eq!(o, Outcome::Dropped(DropReason::FragmentQueued));
+    }
+    assert_eq!(n.stats().sessions, [0, 0, 0]);
+    let first = pass(&mut n, &fragment6(host(5), 77, 0, true, &seg[..16]), s(1));
+    assert_eq!(n.stats().sessions, [0, 1, 0]);
+    let p4 = port(&first[0], 20);
+    let followers = poll(&mut n);
+    assert_eq!(followers.len(), 2);
+    assert_eq!(port(&followers[0], 6) & 0x1fff, 4);
+    assert_eq!(port(&followers[1], 6) & 0x1fff, 2);
+    for f in &followers {
+        assert_eq!(&f[12..16], &POOL.octets());
+        assert_eq!(&f[16..20], &SERVER.octets());
+        assert_eq!(&f[4..6], &first[0][4..6], "fragment identification");
+    }
+    let mut all = first;
+    all.extend(followers);
+    let back = reassemble_v4(&all);
+    check_v4(&back).unwrap();
+    assert_eq!((port(&back, 20), port(&back, 22)), (p4, 53));
+    assert_eq!(&back[28..], &payload[..]);
+    // The answer reaches the host through the session the first made.
+    let answer = pass(&mut n, &udp4(SERVER, 53, p4), s(2));
+    assert_eq!(port(&answer[0], 42), 6000);
+}
+
+#[test]
+fn queued_fragments_wait_fragment_min_then_are_dropped_and_counted() {
+    let mut n = nat(config());
+    let out = pass(&mut n, &udp6(host(5), 5000, SERVER, 53), s(0));
+    let p4 = port(&out[0], 20);
+    let (o, _) = run(&mut n, &fragment(11, 24, false, &[1u8; 16]), s(10));
+    assert_eq!(o, Outcome::Dropped(DropReason::FragmentQueued));
+    assert_eq!(n.next_expiry(), Some(s(12)));
+    // FRAGMENT_MIN (2 s) is kept.
+    n.expire(s(11));
+    assert_eq!(n.stats().queued_fragments, 1);
+    n.expire(s(12));
+    let stats = n.stats();
+    assert_eq!(stats.queued_fragments, 0);
+    assert_eq!(stats.fragments_expired, 1);
+    // Its first fragment, too late, goes alone.
+    let full = ipv4(SERVER, POOL, 17, 64, false, &udp(53, p4, &[1u8; 32]));
+    pass(&mut n, &fragment(11, 0, true, &full[20..44]), s(12));
+    assert!(poll(&mut n).is_empty());
+}
+
+#[test]
+fn fragment_queue_is_bounded_in_packets_and_bytes() {
+    let mut cfg = config();
+    cfg.max_queued_fragments = 3;
+    let mut n = nat(cfg);
+    for ident in 0..3 {
+        let (o, _) = run(&mut n, &fragment(ident, 8, false, &[0u8; 8]), s(1));
+        assert_eq!(o, Outcome::Dropped(DropReason::FragmentQueued));
+    }
+    let (o, _) = run(&mut n, &fragment(3, 8, false, &[0u8; 8]), s(1));
+    assert_eq!(o, Outcome::Dropped(DropReason::FragmentQueueFull));
+    let stats = n.stats();
+    assert_eq!((stats.queued_fragments, stats.fragments_over_limit), (3, 1));
+    // Once FRAGMENT_MIN is over, they make room for new ones.
+    let (o, _) = run(&mut n, &fragment(3, 8, false, &[0u8; 8]), s(3));
+    assert_eq!(o, Outcome::Dropped(DropReason::FragmentQueued));
+    let stats = n.stats();
+    assert_eq!((stats.queued_fragments, stats.fragments_expired), (1, 3));
+
+    let mut cfg = config();
+    cfg.max_queued_fragment_bytes = 100;
+    let mut n = nat(cfg);
+    let (o, _) = run(&mut n, &fragment(1, 8, false, &[0u8; 40]), s(1));
+    assert_eq!(o, Outcome::Dropped(DropReason::FragmentQueued));
+    let (o, _) = run(&mut n, &fragment(2, 8, false, &[0u8; 40]), s(1));
+    assert_eq!(o, Outcome::Dropped(DropReason::FragmentQueueFull));
+
+    let mut cfg = config();
+    cfg.max_queued_fragments = 0;
+    let mut n = nat(cfg);
+    let (o, _) = run(&mut n, &fragment(1, 8, false, &[0u8; 8]), s(1));
+    assert_eq!(o, Outcome::Dropped(DropReason::FragmentQueueFull));
+}
+
+#[test]
+fn released_fragments_count_until_polled() {
+    let mut cfg = config();
+    cfg.max_queued_fragments = 2;
+    let mut n = nat(cfg);
+    let out = pass(&mut n, &udp6(host(5), 5000, SERVER, 53), s(0));
+    let p4 = port(&out[0], 20);
+    let full = ipv4(SERVER, POOL, 17, 64, false, &udp(53, p4, &[3u8; 40]));
+    let seg = &full[20..];
+    for (offset, data, more) in [(40, &seg[40..], false), (24, &seg[24..40], true)] {
+        let (o, _) = run(&mut n, &fragment(5, offset, more, data), s(1));
+        assert_eq!(o, Outcome::Dropped(DropReason::FragmentQueued));
+    }
+    pass(&mut n, &fragment(5, 0, true, &seg[..24]), s(1));
+    // Released but not yet given out: still held, so still counted.
+    assert_eq!(n.stats().queued_fragments, 2);
+    let (o, _) = run(&mut n, &fragment(6, 8, false, &[0u8; 8]), s(1));
+    assert_eq!(o, Outcome::Dropped(DropReason::FragmentQueueFull));
+    // Nor does expiry drop them: their session is known.
+    n.expire(s(5));
+    assert_eq!(poll(&mut n).len(), 2);
+    assert_eq!(n.stats().queued_fragments, 0);
 }
 
 #[test]

@@ -25,8 +25,16 @@
 //!   SYN follows within TCP_INCOMING_SYN, the probe of an established
 //!   session whose TCP_EST ran out.
 //! - Hairpinning (RFC 6146 section 3.8), ICMP errors mapped to the session
-//!   of the packet inside them, fragments after the first (RFC 6146
-//!   section 3.4).
+//!   of the packet inside them.
+//! - Fragments (RFC 6146 section 3.4): the first fragment, which carries
+//!   the transport header, finds the session; the fragments after it
+//!   follow the session's addresses for FRAGMENT_MIN. A fragment that
+//!   arrives before its first fragment waits for it, at most FRAGMENT_MIN
+//!   and within [`Nat64Config::max_queued_fragments`] and
+//!   [`Nat64Config::max_queued_fragment_bytes`] (dropped and counted in
+//!   [`Stats`] otherwise), and comes out of [`Nat64::poll_icmp`],
+//!   translated, right after its first fragment went through
+//!   [`Nat64::translate`], in the order the fragments arrived.
 //! - A maximum of sessions, in total and per IPv6 host: a new flow beyond
 //!   it is refused with an ICMP error and counted ([`Stats::refused`]),
 //!   while established flows go on.
@@ -65,9 +73,13 @@
 //!
 //! A daemon calls [`Nat64::translate`] for every packet and writes what the
 //! [`Outcome`] holds, calls [`Nat64::expire`] when [`Nat64::next_expiry`]
-//! is due (or once a second), and after each `expire` writes the packets
-//! [`Nat64::poll_icmp`] gives (Port Unreachable for IPv4 SYNs that no IPv6
-//! SYN answered, probes of idle TCP sessions).
+//! is due (or once a second), and after each `translate` and each `expire`
+//! writes the packets [`Nat64::poll_icmp`] gives until it gives `None`:
+//! Port Unreachable for IPv4 SYNs that no IPv6 SYN answered, probes of idle
+//! TCP sessions, and the fragments that arrived before their first
+//! fragment, once it came. The packets of a `translate` go out before those
+//! of the `poll_icmp` calls after it, so that a first fragment leads the
+//! fragments that waited for it. Polling costs nothing when nothing waits.
 //!
 //! # Threads
 //!
@@ -171,7 +183,8 @@ pub struct Timeouts {
     /// waits for the IPv6 side's SYN.
     pub tcp_incoming_syn: Duration,
     /// FRAGMENT_MIN: 2 seconds, how long the fragments after the first
-    /// are recognised as belonging to its session.
+    /// are recognised as belonging to its session, and how long a fragment
+    /// that arrived before its first fragment waits for it.
     pub fragment: Duration,
 }
 
@@ -218,6 +231,12 @@ pub struct Nat64Config {
     /// The most IPv4 SYNs kept for simultaneous open (Jool's
     /// `max-stored-pkts`). Default 10; 0 drops them at once.
     pub max_stored_syns: usize,
+    /// The most fragments kept waiting for their first fragment (RFC 6146
+    /// section 3.4), counted until [`Nat64::poll_icmp`] gives them out.
+    /// Default 1,024; 0 drops such fragments at once.
+    pub max_queued_fragments: usize,
+    /// The most bytes of those fragments. Default 2 MiB.
+    pub max_queued_fragment_bytes: usize,
     /// The fields that choose where the pool4 search starts.
     pub port_hash: PortHash,
     /// The secret key of that choice (RFC 6056 section 3.3.3). Give it a
@@ -250,6 +269,8 @@ impl Nat64Config {
             max_sessions: 1_000_000,
             max_sessions_per_host: 65_536,
             max_stored_syns: 10,
+            max_queued_fragments: 1024,
+            max_queued_fragment_bytes: 2 << 20,
             port_hash: PortHash::default(),
             secret: 0,
             max_port_probes: 65_536,
@@ -297,6 +318,16 @@ pub struct Stats {
     pub stored_syns: usize,
     /// New flows refused, indexed like [`Refusal::ALL`].
     pub refused: [u64; 4],
+    /// Fragments that arrived before their first fragment and wait for
+    /// it, or for [`Nat64::poll_icmp`] once it came.
+    pub queued_fragments: usize,
+    /// Queued fragments dropped because their first fragment did not come
+    /// within FRAGMENT_MIN.
+    pub fragments_expired: u64,
+    /// Fragments dropped because the queue was at its limit
+    /// ([`Nat64Config::max_queued_fragments`] or
+    /// [`Nat64Config::max_queued_fragment_bytes`]).
+    pub fragments_over_limit: u64,
 }
 
 /// Why a new flow was refused (counted in [`Stats::refused`]).
@@ -394,6 +425,21 @@ enum Due {
         remote: Ipv4Addr,
         rport: u16,
     },
+    /// A fragment that arrived before its first fragment, to translate for
+    /// the session the first fragment found.
+    Fragment {
+        packet: Box<[u8]>,
+        bound: Bound,
+        now: u64,
+    },
+}
+
+/// A fragment waiting for its first fragment (RFC 6146 section 3.4).
+#[derive(Debug, Clone)]
+struct Waiting {
+    key: FragKey,
+    packet: Box<[u8]>,
+    expires: u64,
 }
 
 /// Where the fragments after the first go (RFC 6146 section 3.4): the
@@ -462,6 +508,13 @@ pub struct Nat64 {
     stored: Vec<StoredSyn>,
     due: VecDeque<Due>,
     fragments: HashMap<FragKey, (Bound, u64)>,
+    /// Fragments waiting for their first fragment, in arrival order.
+    waiting: Vec<Waiting>,
+    /// The fragments in `waiting` and in `due`, and their bytes.
+    queued: usize,
+    queued_bytes: usize,
+    fragments_expired: u64,
+    fragments_over_limit: u64,
     created: [u64; 3],
     expired: [u64; 3],
     refused: [u64; 4],
@@ -534,6 +587,11 @@ impl Nat64 {
             stored: Vec::new(),
             due: VecDeque::new(),
             fragments: HashMap::new(),
+            waiting: Vec::new(),
+            queued: 0,
+            queued_bytes: 0,
+            fragments_expired: 0,
+            fragments_over_limit: 0,
             created: [0; 3],
             expired: [0; 3],
             refused: [0; 4],
@@ -618,6 +676,9 @@ impl Nat64 {
             expired: self.expired,
             stored_syns: self.stored.len(),
             refused: self.refused,
+            queued_fragments: self.queued,
+            fragments_expired: self.fragments_expired,
+            fragments_over_limit: self.fragments_over_limit,
         }
     }
 
@@ -656,7 +717,8 @@ impl Nat64 {
     pub fn next_expiry(&self) -> Option<Duration> {
         let syn = self.stored.iter().map(|s| s.expires).min();
         let frag = self.fragments.values().map(|(_, e)| *e).min();
-        [self.table.next_expiry(), syn, frag]
+        let waiting = self.waiting.iter().map(|w| w.expires).min();
+        [self.table.next_expiry(), syn, frag, waiting]
             .into_iter()
             .flatten()
             .min()
@@ -705,11 +767,84 @@ impl Nat64 {
             }
         }
         self.fragments.retain(|_, (_, e)| *e > now);
+        self.drop_waiting(now);
         removed
     }
 
-    /// Writes the next packet that [`Nat64::expire`] queued into `out` (at
-    /// least 1280 bytes), or `None` when there is none left:
+    /// Drops the fragments whose first fragment did not come by `now`.
+    fn drop_waiting(&mut self, now: u64) {
+        let mut i = 0;
+        while i < self.waiting.len() {
+            if self.waiting[i].expires <= now {
+                let w = self.waiting.remove(i);
+                self.unqueue(w.packet.len());
+                self.fragments_expired += 1;
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    fn unqueue(&mut self, bytes: usize) {
+        self.queued -= 1;
+        self.queued_bytes -= bytes;
+    }
+
+    /// Keeps a fragment that arrived before its first fragment (RFC 6146
+    /// section 3.4: "the NAT64 MUST handle fragments arriving out of
+    /// order", limiting "the amount of resources devoted to the storage of
+    /// fragmented packets" and allowing them "to arrive over a time
+    /// interval" of at least FRAGMENT_MIN) until [`Nat64::expire`] drops it
+    /// or its first fragment releases it to [`Nat64::poll_icmp`].
+    fn queue_fragment(&mut self, key: FragKey, input: &[u8], now: u64) -> Outcome {
+        let fits = |nat: &Self| {
+            nat.queued < nat.cfg.max_queued_fragments
+                && nat.queued_bytes + input.len() <= nat.cfg.max_queued_fragment_bytes
+        };
+        if !fits(self) {
+            self.drop_waiting(now);
+            if !fits(self) {
+                self.fragments_over_limit += 1;
+                return Outcome::Dropped(DropReason::FragmentQueueFull);
+            }
+        }
+        self.queued += 1;
+        self.queued_bytes += input.len();
+        self.waiting.push(Waiting {
+            key,
+            packet: input.into(),
+            expires: now + ms(self.cfg.timeouts.fragment),
+        });
+        Outcome::Dropped(DropReason::FragmentQueued)
+    }
+
+    /// The first fragment of `key` found its session: the fragments that
+    /// came before it follow it out through [`Nat64::poll_icmp`], in the
+    /// order they arrived.
+    fn release_fragments(&mut self, key: FragKey, bound: Bound, now: u64) {
+        let mut i = 0;
+        while i < self.waiting.len() {
+            if self.waiting[i].key == key {
+                let w = self.waiting.remove(i);
+                let bound = Bound {
+                    rewrite: None,
+                    ..bound
+                };
+                self.due.push_back(Due::Fragment {
+                    packet: w.packet,
+                    bound,
+                    now,
+                });
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    /// Writes the next packet that [`Nat64::expire`] or
+    /// [`Nat64::translate`] queued into `out` (at least
+    /// [`buffer_len`](crate::buffer_len) of the largest packet), or `None`
+    /// when there is none left:
     ///
     /// - for an IPv4 SYN that no IPv6 SYN answered, a Port Unreachable to
     ///   its sender ([`Outcome::Icmp`] with [`DropReason::NoBinding`], or
@@ -717,9 +852,14 @@ impl Nat64 {
     /// - for an established TCP session idle for TCP_EST, the probe of RFC
     ///   6146 section 3.5.2.2 to its IPv6 host ([`Outcome::Translated`]): a
     ///   segment from the remote with ACK set and sequence and
-    ///   acknowledgment numbers zero, which a live connection answers.
+    ///   acknowledgment numbers zero, which a live connection answers;
+    /// - for a fragment that arrived before its first fragment, once the
+    ///   first fragment found its session (RFC 6146 section 3.4), the
+    ///   fragment translated for that session, as [`Nat64::translate`]
+    ///   would have, in the order the fragments arrived.
     ///
-    /// Either way the daemon writes the packets of the outcome.
+    /// Either way the daemon writes the packets of the outcome. Call it
+    /// after each `translate` as well as after each `expire`.
     pub fn poll_icmp(&mut self, out: &mut [u8]) -> Option<Outcome> {
         let outcome = match self.due.pop_front()? {
             Due::Unreachable(s) => {
@@ -737,6 +877,14 @@ impl Nat64 {
                 remote,
                 rport,
             } => self.probe(host, hport, remote, rport, out),
+            Due::Fragment { packet, bound, now } => {
+                self.unqueue(packet.len());
+                if packet[0] >> 4 == 6 {
+                    self.emit_v6(&packet, out, now, bound)
+                } else {
+                    self.emit_v4(&packet, out, bound, None)
+                }
+            }
         };
         Some(outcome)
     }
@@ -864,8 +1012,9 @@ impl Nat64 {
             ident: f.ident,
         });
         let bound = if !first {
-            match frag_key.and_then(|k| self.fragments.get(&k)) {
-                Some(&(b, _)) => Bound { rewrite: None, ..b },
+            match frag_key.map(|k| (k, self.fragments.get(&k))) {
+                Some((_, Some(&(b, _)))) => Bound { rewrite: None, ..b },
+                Some((k, None)) => return self.queue_fragment(k, input, now),
                 None => return Outcome::Dropped(DropReason::NoSession),
             }
         } else {
@@ -876,7 +1025,16 @@ impl Nat64 {
         };
         if let (Some(k), true) = (frag_key, first) {
             self.remember_fragment(k, bound, now);
+            if !self.waiting.is_empty() {
+                self.release_fragments(k, bound, now);
+            }
         }
+        self.emit_v6(input, out, now, bound)
+    }
+
+    /// Translates the IPv6 packet `input` of the session `bound`, and
+    /// takes it back through the session table when it hairpins.
+    fn emit_v6(&mut self, input: &[u8], out: &mut [u8], now: u64, bound: Bound) -> Outcome {
         self.xlat.cfg.mapping.bound = Some((bound.v6, bound.v4));
         let mut hairpin = false;
         let outcome = v6_to_v4::translate_with(&self.xlat, input, out, |o, _| {
@@ -1144,9 +1302,13 @@ impl Nat64 {
             ident: ip.ident(),
         });
         let bound = if !first {
-            match frag_key.and_then(|k| self.fragments.get(&k)) {
-                Some(&(b, _)) => Bound { rewrite: None, ..b },
-                None => return Outcome::Dropped(DropReason::NoSession),
+            match frag_key.map(|k| (k, self.fragments.get(&k))) {
+                Some((_, Some(&(b, _)))) => Bound { rewrite: None, ..b },
+                // A hairpinned fragment is not kept: the IPv6 one is.
+                Some((k, None)) if hairpin.is_none() => {
+                    return self.queue_fragment(k, input, now);
+                }
+                _ => return Outcome::Dropped(DropReason::NoSession),
             }
         } else {
             match self.flow_v4(&ip, input, out, now, hairpin) {
@@ -1156,14 +1318,36 @@ impl Nat64 {
         };
         if let (Some(k), true) = (frag_key, first) {
             self.remember_fragment(k, bound, now);
+            if !self.waiting.is_empty() {
+                self.release_fragments(k, bound, now);
+            }
         }
+        self.emit_v4(input, out, bound, hairpin)
+    }
+
+    /// Translates the IPv4 packet `input` (checked) of the session
+    /// `bound`; `hairpin` as for `four_to_six`.
+    fn emit_v4(
+        &mut self,
+        input: &[u8],
+        out: &mut [u8],
+        bound: Bound,
+        hairpin: Option<&[u8]>,
+    ) -> Outcome {
+        let pass = if hairpin.is_some() {
+            Pass::Hairpin
+        } else {
+            Pass::First
+        };
         self.xlat.cfg.mapping.bound = Some((bound.v6, bound.v4));
         let outcome = v4_to_v6::translate(&self.xlat, input, out, pass);
         let Outcome::Translated { len, .. } = outcome else {
             return outcome;
         };
-        let is_error = ip.protocol() == proto::ICMP
-            && ip.payload().first().is_some_and(|&t| icmp::is_v4_error(t));
+        let ihl = usize::from(input[0] & 0x0f) * 4;
+        let is_error = input[9] == proto::ICMP
+            && ihl < usize::from(be16(input, 2))
+            && input.get(ihl).is_some_and(|&t| icmp::is_v4_error(t));
         if let Some(r) = bound.rewrite {
             rewrite_v6(&mut out[..len], r);
         }
