@@ -3,8 +3,9 @@
 //!
 //! Arguments and logging here; the workers in [`worker`], the control loop
 //! in [`daemon`], the device in [`tun`], the counters in [`metrics`], the
-//! leases in [`leases`], systemd's readiness protocol in [`notify`], and
-//! the way from a configuration to a translator in [`settings`]. What a
+//! leases in [`leases`], and the way from a configuration to a translator
+//! in [`settings`]; systemd's readiness protocol and the switch of user
+//! come from [`v6kit_daemon`]. What a
 //! packet becomes, which host gets which pool address and what a
 //! tayga.conf means are decided in the `v6xlat` library.
 //!
@@ -275,15 +276,13 @@ fn main() -> ExitCode {
         };
     }
 
-    let user = match &args.user {
-        Some(u) => match v6kit_daemon::privilege::Account::lookup(u, args.group.as_deref()) {
-            Ok(a) => Some(a),
-            Err(e) => {
-                eprintln!("v6xlatd: {e}");
-                return ExitCode::from(2);
-            }
-        },
-        None => None,
+    let user = match v6kit_daemon::privilege::Account::from_arg(
+        "v6xlatd",
+        args.user.as_deref(),
+        args.group.as_deref(),
+    ) {
+        Ok(user) => user,
+        Err(code) => return code,
     };
     let workers = args.workers.map_or_else(
         || std::thread::available_parallelism().map_or(1, |n| n.get()),
