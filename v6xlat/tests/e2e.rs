@@ -612,9 +612,13 @@ fn runs_as_the_user_of_dash_dash_user() {
     }
     let mut lab = Lab::new("user", WKP);
     // The data-dir does not exist yet: v6xlatd creates it for the user.
-    lab.start_with(&["--user", "nobody"]);
+    // The pidfile goes in a directory only root can write, as /run is.
+    let pidfile = lab.dir.0.join("v6xlatd.pid");
+    lab.start_with(&["--user", "nobody", "--pidfile", pidfile.to_str().unwrap()]);
     let pid = lab.daemon.as_ref().unwrap().id();
     runs_as(pid, "nobody").unwrap_or_else(|e| panic!("{e}; log:\n{}", lab.log()));
+    let written = std::fs::read_to_string(&pidfile).unwrap_or_default();
+    assert_eq!(written, format!("{pid}\n"), "pidfile; log:\n{}", lab.log());
     assert!(
         ping_ok(&lab.h6, &["64:ff9b::192.88.99.1"]),
         "ping through the translator running as nobody; log:\n{}",

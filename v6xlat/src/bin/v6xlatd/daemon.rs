@@ -3,7 +3,7 @@
 //! the counters.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -58,27 +58,15 @@ pub(crate) fn run(conf: TaygaConf, opts: Options) -> Result<(), String> {
         }
     }
 
-    let metrics_listener = match opts.metrics {
-        Some(addr) => Some(
-            std::net::TcpListener::bind(addr)
-                .and_then(|l| l.set_nonblocking(true).map(|()| l))
-                .map_err(|e| format!("--metrics {addr}: {e}"))?,
-        ),
-        None => None,
-    };
+    let metrics_listener = bind_metrics(opts.metrics)?;
 
     let queues = tun::open(&tun_name, opts.workers, opts.offload)
         .map_err(|e| format!("cannot open TUN device {tun_name}: {e}"))?;
     let translator = settings::translator(&conf, pool.clone(), queues.mtu)?;
     let metrics = Arc::new(Metrics::new(queues.devices.len(), pool.clone()));
-    if let Some(account) = &opts.user {
-        give_up_root(account, conf.data_dir.as_deref())?;
-    } else {
-        // Started by systemd with CAP_NET_ADMIN for the device alone.
-        privilege::keep_only(&[]).map_err(|e| e.to_string())?;
-    }
+    give_up(&opts, conf.data_dir.as_deref())?;
     let engine = Engine::Siit(std::sync::RwLock::new(Arc::new(translator)));
-    let (shared, handles, _first) = start(&tun_name, queues, engine, &metrics, &conf, &opts)?;
+    let (shared, handles, _first) = start(&tun_name, queues, engine, &metrics, &conf)?;
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -111,15 +99,37 @@ pub(crate) fn run(conf: TaygaConf, opts: Options) -> Result<(), String> {
     result
 }
 
-/// `--user`: the device is open and the leases are loaded; the rest needs
-/// no privilege but a data-dir the user can write.
-fn give_up_root(account: &Account, data_dir: Option<&std::path::Path>) -> Result<(), String> {
-    if let Some(dir) = data_dir {
+/// `--metrics ADDR`: the listener, bound while the daemon may still bind
+/// any port.
+fn bind_metrics(addr: Option<SocketAddr>) -> Result<Option<std::net::TcpListener>, String> {
+    let Some(addr) = addr else {
+        return Ok(None);
+    };
+    std::net::TcpListener::bind(addr)
+        .and_then(|l| l.set_nonblocking(true).map(|()| l))
+        .map(Some)
+        .map_err(|e| format!("--metrics {addr}: {e}"))
+}
+
+/// The device is open and the leases are loaded: writes the pidfile while
+/// root may still write it (under /run), then gives up what the rest does
+/// not need. With `--user`, that user gets a data-dir it can write; without
+/// it, a daemon started by systemd with `CAP_NET_ADMIN` for the device
+/// alone drops that capability.
+fn give_up(opts: &Options, data_dir: Option<&Path>) -> Result<(), String> {
+    if let Some(p) = &opts.pidfile {
+        if let Err(e) = std::fs::write(p, format!("{}\n", std::process::id())) {
+            tracing::warn!("cannot write {}: {e}", p.display());
+        }
+    }
+    let user = opts.user.as_ref();
+    let data_dir = user.and(data_dir);
+    if let (Some(account), Some(dir)) = (user, data_dir) {
         account
             .create_dir(dir)
             .map_err(|e| format!("data-dir {}: {e}", dir.display()))?;
     }
-    privilege::drop_to(account, &[]).map_err(|e| e.to_string())?;
+    privilege::give_up(user, &[]).map_err(|e| e.to_string())?;
     if let Some(dir) = data_dir {
         privilege::check_writable(dir).map_err(|e| format!("data-dir {e}"))?;
     }
@@ -150,14 +160,13 @@ impl Device {
     }
 }
 
-/// Starts a worker on each queue, and writes the pidfile.
+/// Starts a worker on each queue.
 fn start(
     tun_name: &str,
     queues: tun::Queues,
     engine: Engine,
     metrics: &Arc<Metrics>,
     conf: &TaygaConf,
-    opts: &Options,
 ) -> Result<Started, String> {
     let devices: Arc<[Arc<SyncDevice>]> = queues.devices.into_iter().map(Arc::new).collect();
     let shared = Arc::new(
@@ -192,11 +201,6 @@ fn start(
             ""
         }
     );
-    if let Some(p) = &opts.pidfile {
-        if let Err(e) = std::fs::write(p, format!("{}\n", std::process::id())) {
-            tracing::warn!("cannot write {}: {e}", p.display());
-        }
-    }
     Ok((shared, handles, first))
 }
 
@@ -225,30 +229,13 @@ pub(crate) fn run_nat64(conf: Nat64Conf, opts: Options) -> Result<(), String> {
         h.finish()
     };
     let nat = conf.build_with_secret(secret).map_err(|e| e.to_string())?;
-    let metrics_listener = match opts.metrics {
-        Some(addr) => Some(
-            std::net::TcpListener::bind(addr)
-                .and_then(|l| l.set_nonblocking(true).map(|()| l))
-                .map_err(|e| format!("--metrics {addr}: {e}"))?,
-        ),
-        None => None,
-    };
+    let metrics_listener = bind_metrics(opts.metrics)?;
     let queues = tun::open(&tun_name, opts.workers, opts.offload)
         .map_err(|e| format!("cannot open TUN device {tun_name}: {e}"))?;
     let metrics = Arc::new(Metrics::new(queues.devices.len(), None));
-    if let Some(account) = &opts.user {
-        give_up_root(account, None)?;
-    } else {
-        privilege::keep_only(&[]).map_err(|e| e.to_string())?;
-    }
-    let (shared, handles, device) = start(
-        &tun_name,
-        queues,
-        Engine::nat64(nat),
-        &metrics,
-        &conf.tayga,
-        &opts,
-    )?;
+    give_up(&opts, None)?;
+    let (shared, handles, device) =
+        start(&tun_name, queues, Engine::nat64(nat), &metrics, &conf.tayga)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -353,7 +340,7 @@ async fn control(
             _ = int.recv() => break,
             _ = usr1.recv() => tracing::info!("{}", summary(shared)),
             _ = hup.recv() => {
-                notify("RELOADING=1");
+                v6kit_daemon::notify::reloading();
                 if device.is_some() {
                     reload_nat64(opts, &current, shared);
                 } else {
