@@ -36,50 +36,17 @@ SESSIONS=${SESSIONS:-100000}
 # The machine may be shared: the translators and the tools run at a
 # higher priority than the rest, the same for both translators.
 NICE="nice -n ${NICENESS:--10}"
-SERVER4=192.88.99.1
-SERVER6=64:ff9b::192.88.99.1
 NS_H6=bs64-h6 NS_X=bs64-x NS_S4=bs64-s4
 WORK=$(mktemp -d /tmp/bench-nat64-stateful.XXXXXX)
 PIDS=()
+# shellcheck source=scripts/lib-nat64.sh
+. scripts/lib-nat64.sh
 
-if [[ $(id -u) -ne 0 ]]; then
-    echo "bench-nat64-stateful.sh: needs root (network namespaces)" >&2
-    exit 2
-fi
-missing=()
-for tool in tayga:tayga iperf3:iperf3 nft:nftables wrk:wrk python3:python3; do
-    command -v "${tool%%:*}" >/dev/null || missing+=("${tool#*:}")
-done
-[[ -x /usr/sbin/nginx ]] || missing+=(nginx-light)
-if ((${#missing[@]})); then
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
-
-teardown() {
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do
-        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    done
-    PIDS=()
-    for ns in $NS_H6 $NS_X $NS_S4; do
-        ip netns del "$ns" 2>/dev/null || true
-    done
-}
+need_root bench-nat64-stateful.sh
+install_missing tayga:tayga iperf3:iperf3 nft:nftables wrk:wrk python3:python3 /usr/sbin/nginx:nginx-light
 trap 'teardown; rm -rf "$WORK"' EXIT
-
-cargo build --release -q -p v6xlat --bin v6xlatd
-V6XLATD=${CARGO_TARGET_DIR:-$PWD/target}/release/v6xlatd
-
-cat >"$WORK/tayga.conf" <<EOF
-tun-device nat64
-ipv4-addr 198.51.100.1
-ipv6-addr 2001:db8:ffff::1
-prefix 64:ff9b::/96
-dynamic-pool 198.51.100.0/24
-data-dir $WORK/data
-EOF
-mkdir -p "$WORK/data"
+build_v6xlatd
+write_tayga_conf
 
 cat >"$WORK/nat64.conf" <<EOF
 tun-device nat64
@@ -108,30 +75,9 @@ http {
 }
 EOF
 
-xh() { ip netns exec $NS_H6 "$@"; }
-xx() { ip netns exec $NS_X "$@"; }
-xs() { ip netns exec $NS_S4 "$@"; }
-
-topology() {
-    for ns in $NS_H6 $NS_X $NS_S4; do
-        ip netns add $ns
-        ip -n $ns link set lo up
-    done
-    ip link add eth0 netns $NS_H6 type veth peer name v6 netns $NS_X
-    ip link add eth0 netns $NS_S4 type veth peer name v4 netns $NS_X
-    ip -n $NS_H6 link set eth0 up
-    ip -n $NS_X link set v6 up
-    ip -n $NS_X link set v4 up
-    ip -n $NS_S4 link set eth0 up
-    ip -n $NS_H6 addr add 2001:db8:1::2/64 dev eth0 nodad
-    ip -n $NS_H6 -6 route add default via 2001:db8:1::1
-    ip -n $NS_X addr add 2001:db8:1::1/64 dev v6 nodad
-    ip -n $NS_X addr add 203.0.113.1/24 dev v4
-    ip -n $NS_S4 addr add 203.0.113.2/24 dev eth0
-    ip -n $NS_S4 addr add $SERVER4/32 dev lo
-    ip -n $NS_S4 route add default via 203.0.113.1
-    xx sysctl -qw net.ipv6.conf.all.forwarding=1 net.ipv4.ip_forward=1
-    ip -n $NS_X route add 192.88.99.0/24 via 203.0.113.2
+# The topology with the servers: nginx and iperf3 on s4.
+topology_with_servers() {
+    topology
     # Many short connections: the client's whole port range, and the
     # server's TIME_WAIT sockets reused for new connections.
     xh sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
@@ -143,19 +89,10 @@ topology() {
     PIDS+=("$(cat "$WORK/iperf3.pid")")
 }
 
-# The translator's CPU time so far (user + system, all threads), in clock
-# ticks.
-cpu_ticks() {
-    awk '{print $14 + $15}' /proc/"$1"/stat
-}
-
 # measure NAME PID: the translator is running; prints one result line.
 measure() {
     local name=$1 pid=$2
-    for _ in $(seq 50); do
-        xh ping -c 1 -W 1 $SERVER6 >/dev/null 2>&1 && break
-        sleep 0.1
-    done
+    wait_for_path
     local cps before after cpu up down rss
     before=$(cpu_ticks "$pid")
     cps=$(xh $NICE wrk -t 1 -c "$CONNS" -d "${DURATION}s" -H "Connection: close" "http://[$SERVER6]/" |
@@ -165,10 +102,8 @@ measure() {
     cpu=$(python3 -c 'import os,sys; print("%.1f" % ((int(sys.argv[2]) - int(sys.argv[1])) * 1e6 / os.sysconf("SC_CLK_TCK") / max(1, float(sys.argv[3]) * int(sys.argv[4]))))' \
         "$before" "$after" "${cps:-0}" "$DURATION")
     sleep 1
-    up=$(xh $NICE iperf3 -c $SERVER6 -t "$DURATION" -J | python3 -c \
-        'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9))')
-    down=$(xh $NICE iperf3 -c $SERVER6 -t "$DURATION" -R -J | python3 -c \
-        'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9))')
+    up=$(tcp_gbps)
+    down=$(tcp_gbps -R)
     rss=$(awk '/^VmRSS/ {print $2}' /proc/"$pid"/status)
     printf '| %s | %s | %s | %s | %s | %s |\n' "$name" "$cps" "$cpu" "$up" "$down" "$((rss / 1024))"
 }
@@ -197,11 +132,9 @@ echo "| translator | TCP connections/s | translator CPU per connection (µs) | T
 echo "| --- | --- | --- | --- | --- | --- |"
 
 # v6xlatd --mode nat64: the host's address is pool4; no masquerading.
-topology
+topology_with_servers
 xx "$V6XLATD" --mode nat64 -c "$WORK/nat64.conf" --mktun 2>/dev/null
-ip -n $NS_X link set nat64 up
-ip -n $NS_X route add 64:ff9b::/96 dev nat64
-ip -n $NS_X route add 2001:db8:ffff::1/128 dev nat64
+tun_routes
 ip -n $NS_X route add default dev nat64 table 64
 for proto in tcp udp; do
     ip -n $NS_X rule add pref 100 to 203.0.113.1 ipproto $proto dport 1024-65534 lookup 64
@@ -222,10 +155,7 @@ for _ in $(seq 50); do kill -0 $V6PID 2>/dev/null || break; sleep 0.1; done
 $NICE ip netns exec $NS_X "$V6XLATD" --mode nat64 -c "$WORK/nat64.conf" --metrics 127.0.0.1:9464 ${V6XLATD_ARGS:-} 2>>"$WORK/v6xlatd.log" &
 V6PID=$!
 PIDS+=($V6PID)
-for _ in $(seq 50); do
-    xh ping -c 1 -W 1 $SERVER6 >/dev/null 2>&1 && break
-    sleep 0.1
-done
+wait_for_path
 rss0=$(awk '/^VmRSS/ {print $2}' /proc/$V6PID/status)
 s0=$(metric 'v6xlatd_nat64_sessions{protocol="udp"}')
 xh python3 -c "$SWEEP_PY" $SERVER6 "$SESSIONS"
@@ -236,20 +166,10 @@ bib=$(metric 'v6xlatd_nat64_bib_entries{protocol="udp"}')
 teardown
 
 # Tayga, its dynamic pool masqueraded by nftables.
-topology
+topology_with_servers
 xx tayga -c "$WORK/tayga.conf" --mktun >/dev/null
-ip -n $NS_X link set nat64 up
-ip -n $NS_X route add 64:ff9b::/96 dev nat64
-ip -n $NS_X route add 2001:db8:ffff::1/128 dev nat64
-ip -n $NS_X route add 198.51.100.0/24 dev nat64
-xx nft -f - <<'EOF'
-table ip bench {
-  chain post {
-    type nat hook postrouting priority 100;
-    ip saddr 198.51.100.0/24 oifname "v4" masquerade
-  }
-}
-EOF
+tun_routes 198.51.100.0/24
+masquerade_pool
 $NICE ip netns exec $NS_X tayga -c "$WORK/tayga.conf" -n 2>"$WORK/tayga.log" &
 TPID=$!
 PIDS+=($TPID)

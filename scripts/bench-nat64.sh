@@ -30,111 +30,29 @@ UDP_RATE=${UDP_RATE:-0}
 # The machine may be shared: the translators and iperf3 run at a higher
 # priority than the rest, the same for both translators.
 NICE="nice -n ${NICENESS:--10}"
-SERVER4=192.88.99.1
-SERVER6=64:ff9b::192.88.99.1
 NS_H6=bn64-h6 NS_X=bn64-x NS_S4=bn64-s4
 WORK=$(mktemp -d /tmp/bench-nat64.XXXXXX)
 PIDS=()
+# shellcheck source=scripts/lib-nat64.sh
+. scripts/lib-nat64.sh
 
-if [[ $(id -u) -ne 0 ]]; then
-    echo "bench-nat64.sh: needs root (network namespaces)" >&2
-    exit 2
-fi
-missing=()
-for tool in tayga:tayga iperf3:iperf3 nft:nftables python3:python3; do
-    command -v "${tool%%:*}" >/dev/null || missing+=("${tool#*:}")
-done
-if ((${#missing[@]})); then
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
-
-teardown() {
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do
-        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    done
-    PIDS=()
-    for ns in $NS_H6 $NS_X $NS_S4; do
-        ip netns del "$ns" 2>/dev/null || true
-    done
-}
+need_root bench-nat64.sh
+install_missing tayga:tayga iperf3:iperf3 nft:nftables python3:python3
 trap 'teardown; rm -rf "$WORK"' EXIT
-
-cargo build --release -q -p v6xlat --bin v6xlatd
-V6XLATD=${CARGO_TARGET_DIR:-$PWD/target}/release/v6xlatd
-
-cat >"$WORK/tayga.conf" <<EOF
-tun-device nat64
-ipv4-addr 198.51.100.1
-ipv6-addr 2001:db8:ffff::1
-prefix 64:ff9b::/96
-dynamic-pool 198.51.100.0/24
-data-dir $WORK/data
-EOF
-mkdir -p "$WORK/data"
-
-xh() { ip netns exec $NS_H6 "$@"; }
-xx() { ip netns exec $NS_X "$@"; }
-xs() { ip netns exec $NS_S4 "$@"; }
-
-topology() {
-    for ns in $NS_H6 $NS_X $NS_S4; do
-        ip netns add $ns
-        ip -n $ns link set lo up
-    done
-    ip link add eth0 netns $NS_H6 type veth peer name v6 netns $NS_X
-    ip link add eth0 netns $NS_S4 type veth peer name v4 netns $NS_X
-    ip -n $NS_H6 link set eth0 up
-    ip -n $NS_X link set v6 up
-    ip -n $NS_X link set v4 up
-    ip -n $NS_S4 link set eth0 up
-    ip -n $NS_H6 addr add 2001:db8:1::2/64 dev eth0 nodad
-    ip -n $NS_H6 -6 route add default via 2001:db8:1::1
-    ip -n $NS_X addr add 2001:db8:1::1/64 dev v6 nodad
-    ip -n $NS_X addr add 203.0.113.1/24 dev v4
-    ip -n $NS_S4 addr add 203.0.113.2/24 dev eth0
-    ip -n $NS_S4 addr add $SERVER4/32 dev lo
-    ip -n $NS_S4 route add default via 203.0.113.1
-    xx sysctl -qw net.ipv6.conf.all.forwarding=1 net.ipv4.ip_forward=1
-    ip -n $NS_X route add 192.88.99.0/24 via 203.0.113.2
-    xx nft -f - <<'EOF'
-table ip bench {
-  chain post {
-    type nat hook postrouting priority 100;
-    ip saddr 198.51.100.0/24 oifname "v4" masquerade
-  }
-}
-EOF
-}
-
-tun_routes() {
-    ip -n $NS_X link set nat64 up
-    ip -n $NS_X route add 64:ff9b::/96 dev nat64
-    ip -n $NS_X route add 2001:db8:ffff::1/128 dev nat64
-    ip -n $NS_X route add 198.51.100.0/24 dev nat64
-}
+build_v6xlatd
+write_tayga_conf
 
 # UDP datagrams that reached the server's UDP layer, whether or not the
 # receiving iperf3 kept up (InDatagrams + InErrors of /proc/net/snmp):
 # what the translator delivered.
 udp_arrived() {
-    ip netns exec $NS_S4 awk '/^Udp: [0-9]/ {print $2 + $4; exit}' /proc/net/snmp
-}
-
-# The CPU time of process PID so far (user + system, all its threads), in
-# clock ticks.
-cpu_ticks() {
-    awk '{print $14 + $15}' /proc/"$1"/stat
+    xs awk '/^Udp: [0-9]/ {print $2 + $4; exit}' /proc/net/snmp
 }
 
 # measure NAME PID: the translator is running; prints one result line.
 measure() {
     local name=$1 pid=$2
-    for _ in $(seq 50); do
-        xh ping -c 1 -W 1 $SERVER6 >/dev/null 2>&1 && break
-        sleep 0.1
-    done
+    wait_for_path
     # Bound to the address the client asks for, so that UDP answers leave
     # from it and the masquerading recognises them.
     $NICE ip netns exec $NS_S4 iperf3 -s -D -B $SERVER4 -I "$WORK/iperf3.pid" >/dev/null
@@ -147,10 +65,8 @@ measure() {
 import re, statistics, sys
 t = [float(m) for m in re.findall(r"time=([0-9.]+)", sys.stdin.read())]
 print("%.3f / %.3f / %.3f" % (min(t), statistics.median(t), statistics.mean(t)))')
-    up=$(xh $NICE iperf3 -c $SERVER6 -t "$DURATION" -J | python3 -c \
-        'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9))')
-    down=$(xh $NICE iperf3 -c $SERVER6 -t "$DURATION" -R -J | python3 -c \
-        'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9))')
+    up=$(tcp_gbps)
+    down=$(tcp_gbps -R)
     # Sampled from the second second to the last but one, so that start
     # and end of the flows stay out: packets delivered, and the CPU time
     # of the translator, the sending and the receiving iperf3 in between.
@@ -194,8 +110,9 @@ echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
 
 # v6xlatd
 topology
+masquerade_pool
 xx "$V6XLATD" -c "$WORK/tayga.conf" --mktun 2>/dev/null
-tun_routes
+tun_routes 198.51.100.0/24
 $NICE ip netns exec $NS_X "$V6XLATD" -c "$WORK/tayga.conf" ${V6XLATD_ARGS:-} 2>"$WORK/v6xlatd.log" &
 PIDS+=($!)
 measure "v6xlatd ${V6XLATD_ARGS:-$(nproc) workers}" $!
@@ -204,8 +121,9 @@ rm -rf "$WORK/data"/*
 
 # Tayga, same configuration file.
 topology
+masquerade_pool
 xx tayga -c "$WORK/tayga.conf" --mktun >/dev/null
-tun_routes
+tun_routes 198.51.100.0/24
 $NICE ip netns exec $NS_X tayga -c "$WORK/tayga.conf" -n 2>"$WORK/tayga.log" &
 PIDS+=($!)
 measure "Tayga $(dpkg-query -W -f='${Version}' tayga)" $!
