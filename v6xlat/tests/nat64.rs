@@ -12,7 +12,10 @@ use v6xlat::mapping::Rfc6052;
 use v6xlat::nat64::{Filtering, Nat64, Nat64Config, Pool4, Protocol, Refusal, TcpState};
 use v6xlat::{Config, DropReason, Outcome};
 
-use common::{check_v4, check_v6, echo, ipv4, ipv6, sum, tcp, udp};
+use common::{
+    check_v4, check_v6, echo, fragment_v4, fragment_v6, ipv4, ipv6, reassemble_v4, reassemble_v6,
+    sum, tcp, udp,
+};
 
 const POOL: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 1);
 const SERVER: Ipv4Addr = Ipv4Addr::new(203, 0, 113, 80);
@@ -469,16 +472,7 @@ fn icmp_errors_reach_the_session_with_inner_ports_translated() {
 
 /// An IPv4 fragment of a UDP datagram from `SERVER`.
 fn fragment(ident: u16, offset: u16, more: bool, data: &[u8]) -> Vec<u8> {
-    // Built as protocol 253 so that `data` is kept as it is.
-    let mut p = ipv4(SERVER, POOL, 253, 64, false, data);
-    p[9] = 17;
-    p[4..6].copy_from_slice(&ident.to_be_bytes());
-    let flags = (offset / 8) | if more { 0x2000 } else { 0 };
-    p[6..8].copy_from_slice(&flags.to_be_bytes());
-    p[10..12].fill(0);
-    let c = !(sum(&p[..20]) as u16);
-    p[10..12].copy_from_slice(&c.to_be_bytes());
-    p
+    fragment_v4(SERVER, POOL, 17, ident, offset, more, data)
 }
 
 #[test]
@@ -515,44 +509,7 @@ fn fragments_after_the_first_follow_its_session() {
 
 /// An IPv6 fragment from `src` to `SERVER` of a UDP datagram.
 fn fragment6(src: Ipv6Addr, ident: u32, offset: u16, more: bool, data: &[u8]) -> Vec<u8> {
-    let mut f = vec![17, 0];
-    f.extend_from_slice(&(offset | u16::from(more)).to_be_bytes());
-    f.extend_from_slice(&ident.to_be_bytes());
-    f.extend_from_slice(data);
-    ipv6(src, v6(SERVER), 44, 64, 0, &f)
-}
-
-/// The datagram the IPv6 fragments `frags` (in any order) make.
-fn reassemble_v6(frags: &[Vec<u8>]) -> Vec<u8> {
-    let mut frags: Vec<&Vec<u8>> = frags.iter().collect();
-    frags.sort_by_key(|f| port(f, 42) & 0xfff8);
-    let mut p = frags[0][..40].to_vec();
-    p[6] = frags[0][40];
-    for f in &frags {
-        assert_eq!(usize::from(port(f, 42) & 0xfff8), p.len() - 40, "a hole");
-        p.extend_from_slice(&f[48..]);
-    }
-    let len = (p.len() - 40) as u16;
-    p[4..6].copy_from_slice(&len.to_be_bytes());
-    p
-}
-
-/// The datagram the IPv4 fragments `frags` (in any order) make.
-fn reassemble_v4(frags: &[Vec<u8>]) -> Vec<u8> {
-    let mut frags: Vec<&Vec<u8>> = frags.iter().collect();
-    frags.sort_by_key(|f| port(f, 6) & 0x1fff);
-    let mut p = frags[0][..20].to_vec();
-    for f in &frags {
-        assert_eq!(usize::from(port(f, 6) & 0x1fff) * 8, p.len() - 20, "a hole");
-        p.extend_from_slice(&f[20..]);
-    }
-    let len = p.len() as u16;
-    p[2..4].copy_from_slice(&len.to_be_bytes());
-    p[6..8].fill(0);
-    p[10..12].fill(0);
-    let c = !(sum(&p[..20]) as u16);
-    p[10..12].copy_from_slice(&c.to_be_bytes());
-    p
+    fragment_v6(src, v6(SERVER), 17, ident, offset, more, data)
 }
 
 /// Every packet `poll_icmp` has, checked.

@@ -1,6 +1,7 @@
 //! Property tests of stateful NAT64: a session translates both ways back
 //! to what was sent, new bindings keep the port's parity and range, the
-//! limits hold, and no input panics it.
+//! limits hold, the fragments of a datagram get through in any order, and
+//! no input panics it.
 
 mod common;
 
@@ -13,7 +14,10 @@ use v6xlat::mapping::Rfc6052;
 use v6xlat::nat64::{Nat64, Nat64Config, Pool4};
 use v6xlat::{Config, Outcome};
 
-use common::{check_v4, check_v6, echo, ipv4, ipv6, tcp, udp};
+use common::{
+    check_v4, check_v6, echo, fragment_v4, fragment_v6, ipv4, ipv6, reassemble_v4, reassemble_v6,
+    tcp, udp,
+};
 
 const POOL: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 1);
 
@@ -158,6 +162,69 @@ proptest! {
                     "{:?} refused with room", o
                 );
             }
+        }
+    }
+
+    /// The four fragments of a UDP datagram, either way, in any order:
+    /// with what `poll_icmp` gives after each packet, as a daemon writes
+    /// it, every fragment gets through once, and the datagram they make
+    /// has the session's addresses and ports and a checksum that verifies.
+    #[test]
+    fn fragments_get_through_in_any_order(
+        blocks in 4usize..40,
+        seed in any::<u8>(),
+        order in Just(vec![0usize, 1, 2, 3]).prop_shuffle(),
+        from_v6 in any::<bool>(),
+    ) {
+        let mut n = nat(1..=65535, 100, 100);
+        let h = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 5);
+        let server = Ipv4Addr::new(203, 0, 113, 80);
+        let payload: Vec<u8> = (0..blocks * 8 - 8).map(|i| seed ^ i as u8).collect();
+        let mut out = vec![0u8; v6xlat::buffer_len(400)];
+        let now = Duration::from_secs(1);
+        // A session the IPv4 side can answer to.
+        let o = n.translate(&ipv6(h, in_prefix(server), 17, 64, 0, &udp(5000, 53, b"q")), &mut out, now);
+        let Outcome::Translated { len, .. } = o else {
+            return Err(TestCaseError::fail(format!("{o:?}")));
+        };
+        let mapped = port(&out[..len], 20);
+        let datagram = if from_v6 {
+            ipv6(h, in_prefix(server), 17, 64, 0, &udp(5000, 53, &payload))
+        } else {
+            ipv4(server, POOL, 17, 64, false, &udp(53, mapped, &payload))
+        };
+        let seg = &datagram[if from_v6 { 40 } else { 20 }..];
+        let cuts = [0, blocks / 4 * 8, blocks / 2 * 8, blocks * 3 / 4 * 8, blocks * 8];
+        let mut got = Vec::new();
+        for i in order {
+            let (at, data, more) = (cuts[i] as u16, &seg[cuts[i]..cuts[i + 1]], i < 3);
+            let p = if from_v6 {
+                fragment_v6(h, in_prefix(server), 17, 0x1234_5678, at, more, data)
+            } else {
+                fragment_v4(server, POOL, 17, 0x4321, at, more, data)
+            };
+            let o = n.translate(&p, &mut out, now);
+            got.extend(o.packets(&out).map(<[u8]>::to_vec));
+            while let Some(o) = n.poll_icmp(&mut out) {
+                got.extend(o.packets(&out).map(<[u8]>::to_vec));
+            }
+        }
+        prop_assert_eq!(got.len(), 4);
+        prop_assert_eq!(n.stats().queued_fragments, 0);
+        if from_v6 {
+            let p = reassemble_v4(&got);
+            check_v4(&p).map_err(TestCaseError::fail)?;
+            prop_assert_eq!(&p[12..16], &POOL.octets());
+            prop_assert_eq!(&p[16..20], &server.octets());
+            prop_assert_eq!((port(&p, 20), port(&p, 22)), (mapped, 53));
+            prop_assert_eq!(&p[28..], &payload[..]);
+        } else {
+            let p = reassemble_v6(&got);
+            check_v6(&p).map_err(TestCaseError::fail)?;
+            prop_assert_eq!(&p[8..24], &in_prefix(server).octets());
+            prop_assert_eq!(&p[24..40], &h.octets());
+            prop_assert_eq!((port(&p, 40), port(&p, 42)), (53, 5000));
+            prop_assert_eq!(&p[48..], &payload[..]);
         }
     }
 

@@ -152,6 +152,85 @@ pub fn ipv6(src: Ipv6Addr, dst: Ipv6Addr, proto: u8, hop: u8, tc: u8, l4: &[u8])
     p
 }
 
+/// An IPv4 fragment from `src` to `dst` of a datagram of protocol
+/// `proto`: `data` is the part of the datagram's payload at `offset` (a
+/// multiple of 8), kept as it is.
+pub fn fragment_v4(
+    src: Ipv4Addr,
+    dst: Ipv4Addr,
+    proto: u8,
+    ident: u16,
+    offset: u16,
+    more: bool,
+    data: &[u8],
+) -> Vec<u8> {
+    // Built as protocol 253 so that `data` is kept as it is.
+    let mut p = ipv4(src, dst, 253, 64, false, data);
+    p[9] = proto;
+    p[4..6].copy_from_slice(&ident.to_be_bytes());
+    let flags = (offset / 8) | if more { 0x2000 } else { 0 };
+    p[6..8].copy_from_slice(&flags.to_be_bytes());
+    p[10..12].fill(0);
+    let c = !(sum(&p[..20]) as u16);
+    p[10..12].copy_from_slice(&c.to_be_bytes());
+    p
+}
+
+/// An IPv6 fragment from `src` to `dst`, with a Fragment header for a
+/// datagram whose next header is `next`, as [`fragment_v4`].
+pub fn fragment_v6(
+    src: Ipv6Addr,
+    dst: Ipv6Addr,
+    next: u8,
+    ident: u32,
+    offset: u16,
+    more: bool,
+    data: &[u8],
+) -> Vec<u8> {
+    let mut f = vec![next, 0];
+    f.extend_from_slice(&(offset | u16::from(more)).to_be_bytes());
+    f.extend_from_slice(&ident.to_be_bytes());
+    f.extend_from_slice(data);
+    ipv6(src, dst, 44, 64, 0, &f)
+}
+
+fn be16(p: &[u8], at: usize) -> u16 {
+    u16::from_be_bytes([p[at], p[at + 1]])
+}
+
+/// The datagram the IPv6 fragments `frags` (in any order) make.
+pub fn reassemble_v6(frags: &[Vec<u8>]) -> Vec<u8> {
+    let mut frags: Vec<&Vec<u8>> = frags.iter().collect();
+    frags.sort_by_key(|f| be16(f, 42) & 0xfff8);
+    let mut p = frags[0][..40].to_vec();
+    p[6] = frags[0][40];
+    for f in &frags {
+        assert_eq!(usize::from(be16(f, 42) & 0xfff8), p.len() - 40, "a hole");
+        p.extend_from_slice(&f[48..]);
+    }
+    let len = (p.len() - 40) as u16;
+    p[4..6].copy_from_slice(&len.to_be_bytes());
+    p
+}
+
+/// The datagram the IPv4 fragments `frags` (in any order) make.
+pub fn reassemble_v4(frags: &[Vec<u8>]) -> Vec<u8> {
+    let mut frags: Vec<&Vec<u8>> = frags.iter().collect();
+    frags.sort_by_key(|f| be16(f, 6) & 0x1fff);
+    let mut p = frags[0][..20].to_vec();
+    for f in &frags {
+        assert_eq!(usize::from(be16(f, 6) & 0x1fff) * 8, p.len() - 20, "a hole");
+        p.extend_from_slice(&f[20..]);
+    }
+    let len = p.len() as u16;
+    p[2..4].copy_from_slice(&len.to_be_bytes());
+    p[6..8].fill(0);
+    p[10..12].fill(0);
+    let c = !(sum(&p[..20]) as u16);
+    p[10..12].copy_from_slice(&c.to_be_bytes());
+    p
+}
+
 /// Checks an IPv4 packet: header checksum, Total Length, and for an
 /// unfragmented TCP, UDP or ICMP packet its length and checksum.
 pub fn check_v4(p: &[u8]) -> Result<(), String> {
