@@ -604,6 +604,32 @@ fn ipv6_fragments_before_their_first_follow_it() {
 }
 
 #[test]
+fn hairpinned_fragments_before_their_first_follow_it() {
+    let mut n = nat(config());
+    let server = SocketAddrV6::new(host(9), 53, 0, 0);
+    n.add_static(Protocol::Udp, server, SocketAddrV4::new(POOL, 53))
+        .unwrap();
+    let payload = [9u8; 24];
+    let datagram = ipv6(host(5), v6(POOL), 17, 64, 0, &udp(5000, 53, &payload));
+    let seg = &datagram[40..];
+    let frag =
+        |offset: u16, more, data: &[u8]| fragment_v6(host(5), v6(POOL), 17, 3, offset, more, data);
+    let (o, _) = run(&mut n, &frag(16, false, &seg[16..]), s(1));
+    assert_eq!(o, Outcome::Dropped(DropReason::FragmentQueued));
+    let first = pass(&mut n, &frag(0, true, &seg[..16]), s(1));
+    let follower = poll(&mut n);
+    assert_eq!(follower.len(), 1);
+    assert_eq!(&follower[0][24..40], &host(9).octets());
+    let mut all = first;
+    all.extend(follower);
+    let p = reassemble_v6(&all);
+    check_v6(&p).unwrap();
+    assert_eq!(&p[8..24], &v6(POOL).octets());
+    assert_eq!(port(&p, 42), 53);
+    assert_eq!(&p[48..], &payload);
+}
+
+#[test]
 fn queued_fragments_wait_fragment_min_then_are_dropped_and_counted() {
     let mut n = nat(config());
     let out = pass(&mut n, &udp6(host(5), 5000, SERVER, 53), s(0));
