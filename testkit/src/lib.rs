@@ -127,6 +127,59 @@ pub fn wait_until(timeout: Duration, mut check: impl FnMut() -> bool) -> bool {
     }
 }
 
+/// A scratch directory unique to this process, removed with everything in
+/// it on drop.
+#[derive(Debug)]
+pub struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    /// Creates `PREFIX-PID-N` in the system's temporary directory.
+    pub fn new(prefix: &str) -> TempDir {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let p = std::env::temp_dir().join(format!(
+            "{prefix}-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&p)
+            .unwrap_or_else(|e| panic!("cannot create {}: {e}", p.display()));
+        TempDir(p)
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    /// `name` inside the directory.
+    pub fn join(&self, name: impl AsRef<Path>) -> std::path::PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The Prometheus text a daemon serves at `http://ADDR/metrics`, fetched
+/// with curl inside `ns`; panics when it cannot be fetched.
+pub fn scrape(ns: &Netns, addr: &str) -> String {
+    let url = format!("http://{addr}/metrics");
+    let out = ns.output("curl", &["-s", "-m", "5", &url]);
+    assert!(out.status.success(), "{url}: {out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The value of `series` (a metric's name with its labels, as the daemon
+/// writes them) in Prometheus `text`; 0 when absent.
+pub fn metric(text: &str, series: &str) -> u64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.trim().parse().ok())
+        .unwrap_or(0)
+}
+
 static NEXT: AtomicU32 = AtomicU32::new(0);
 
 /// A network namespace, deleted (with every process still in it) on drop.
@@ -489,6 +542,22 @@ impl Drop for Process {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_series_is_read_by_its_name_and_labels() {
+        let text = "# TYPE x_total counter\nx_total{p=\"a\"} 3\nx_total{p=\"b\"} 5\n";
+        assert_eq!(metric(text, "x_total{p=\"b\"}"), 5);
+        assert_eq!(metric(text, "x_total{p=\"c\"}"), 0);
+    }
+
+    #[test]
+    fn a_temporary_directory_is_removed_on_drop() {
+        let dir = TempDir::new("v6kit-testkit");
+        std::fs::write(dir.join("file"), "x").unwrap();
+        let path = dir.path().to_owned();
+        drop(dir);
+        assert!(!path.exists());
+    }
 
     #[test]
     fn two_namespaces_ping_over_veth_and_are_removed() {

@@ -24,14 +24,13 @@
 //! fail instead). Every namespace, interface and process is removed when a
 //! test ends, also when it fails.
 
-use std::os::unix::fs::PermissionsExt;
-use std::os::unix::net::UnixDatagram;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use v6kit_testkit::{Netns, Process, root_or_skip, runs_as, veth, wait_until};
+use v6kit_testkit::{
+    Netns, NotifySocket, Process, TempDir, metric, root_or_skip, runs_as, scrape, veth, wait_until,
+};
 
 const TOOLS: &[&str] = &["ip", "nft", "ping", "curl", "python3"];
 
@@ -42,28 +41,6 @@ const SERVER_PRIVATE: &str = "192.0.2.1";
 const WKP: &str = "64:ff9b::/96";
 const NSP: &str = "2001:db8:64::/96";
 const METRICS: &str = "127.0.0.1:9464";
-
-/// A scratch directory, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(test: &str) -> TempDir {
-        static N: AtomicU32 = AtomicU32::new(0);
-        let p = std::env::temp_dir().join(format!(
-            "v6xlatd-e2e-{test}-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// The three hosts, the daemon and the servers. Fields drop in order:
 /// processes first, then namespaces (with their interfaces), then files.
@@ -86,7 +63,7 @@ impl Lab {
 
     /// [`Lab::new`] with another dynamic pool (inside 198.51.100.0/24).
     fn with_pool(test: &str, prefix: &str, pool: &str) -> Lab {
-        let dir = TempDir::new(test);
+        let dir = TempDir::new(&format!("v6xlatd-e2e-{test}"));
         let (h6, x, s4) = (Netns::new("h6"), Netns::new("xlat"), Netns::new("s4"));
         veth(&h6, "eth0", &x, "v6");
         veth(&s4, "eth0", &x, "v4");
@@ -115,7 +92,7 @@ impl Lab {
         s4.ip(&["addr", "add", &format!("{SERVER_PRIVATE}/32"), "dev", "lo"]);
         s4.ip(&["route", "add", "default", "via", "203.0.113.1"]);
 
-        let conf = dir.0.join("tayga.conf");
+        let conf = dir.join("tayga.conf");
         std::fs::write(
             &conf,
             format!(
@@ -127,7 +104,7 @@ impl Lab {
                  dynamic-pool {pool}\n\
                  data-dir {}\n\
                  map 198.51.100.10 2001:db8:1::10\n",
-                dir.0.join("data").display()
+                dir.join("data").display()
             ),
         )
         .unwrap();
@@ -156,7 +133,7 @@ impl Lab {
                        ip saddr 198.51.100.0/24 oifname \"v4\" masquerade\n\
                      }\n\
                    }\n";
-        let rules = lab.dir.0.join("nat.nft");
+        let rules = lab.dir.join("nat.nft");
         std::fs::write(&rules, nft).unwrap();
         lab.x.run("nft", &["-f", rules.to_str().unwrap()]);
         lab.start_servers();
@@ -183,18 +160,12 @@ impl Lab {
     /// [`Lab::start_with`], started by `launcher` (a program and its
     /// arguments, such as setpriv's) when it is not empty.
     fn start_through(&mut self, launcher: &[String], args: &[&str]) {
-        let sock_path = self.dir.0.join("notify.sock");
-        let _ = std::fs::remove_file(&sock_path);
-        let sock = UnixDatagram::bind(&sock_path).unwrap();
-        // Writable by all, as systemd's is: a daemon that gave up root
-        // notifies too.
-        std::fs::set_permissions(&sock_path, std::fs::Permissions::from_mode(0o777)).unwrap();
-        sock.set_read_timeout(Some(Duration::from_secs(10)))
-            .unwrap();
+        let sock_path = self.dir.join("notify.sock");
+        let sock = NotifySocket::bind(&sock_path);
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
-            .open(self.dir.0.join("v6xlatd.log"))
+            .open(self.dir.join("v6xlatd.log"))
             .unwrap();
         let mut cmd = match launcher.split_first() {
             Some((program, rest)) => {
@@ -213,16 +184,10 @@ impl Lab {
             .stdout(Stdio::null())
             .stderr(log);
         self.daemon = Some(Process::spawn(&mut cmd));
-        let mut buf = [0u8; 64];
-        // A signal to the test process interrupts the wait; wait again.
-        let n = loop {
-            match sock.recv(&mut buf) {
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                r => break r,
-            }
-        }
-        .unwrap_or_else(|e| panic!("no readiness notification ({e}); log:\n{}", self.log()));
-        assert_eq!(&buf[..n], b"READY=1");
+        let ready = sock
+            .recv()
+            .unwrap_or_else(|e| panic!("no readiness notification ({e}); log:\n{}", self.log()));
+        assert_eq!(ready, "READY=1");
     }
 
     /// Stops the daemon with SIGTERM; it must exit 0 within seconds.
@@ -238,11 +203,11 @@ impl Lab {
     }
 
     fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.0.join("v6xlatd.log")).unwrap_or_default()
+        std::fs::read_to_string(self.dir.join("v6xlatd.log")).unwrap_or_default()
     }
 
     fn start_servers(&mut self) {
-        let www = self.dir.0.join("www");
+        let www = self.dir.join("www");
         std::fs::create_dir_all(&www).unwrap();
         std::fs::write(www.join("index.html"), "hello through NAT64\n").unwrap();
         let mut http = self.s4.command("python3");
@@ -258,7 +223,7 @@ impl Lab {
         self.servers.push(Process::spawn(
             http.stdout(Stdio::null()).stderr(Stdio::null()),
         ));
-        let py = self.dir.0.join("servers.py");
+        let py = self.dir.join("servers.py");
         std::fs::write(&py, SERVERS_PY).unwrap();
         let mut more = self.s4.command("python3");
         more.arg(&py);
@@ -280,23 +245,17 @@ impl Lab {
 
     /// The daemon's counters, as Prometheus text.
     fn metrics(&self) -> String {
-        let url = format!("http://{METRICS}/metrics");
-        let out = self.x.output("curl", &["-s", "-m", "5", &url]);
-        assert!(out.status.success(), "metrics: {out:?}");
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        scrape(&self.x, METRICS)
     }
 
     /// One counter from [`Lab::metrics`] (0 when absent).
     fn counter(&self, name_and_labels: &str) -> u64 {
-        self.metrics()
-            .lines()
-            .find_map(|l| l.strip_prefix(name_and_labels)?.trim().parse().ok())
-            .unwrap_or(0)
+        metric(&self.metrics(), name_and_labels)
     }
 
     /// The leases saved in data-dir.
     fn leases(&self) -> String {
-        std::fs::read_to_string(self.dir.0.join("data").join("dynamic.map")).unwrap_or_default()
+        std::fs::read_to_string(self.dir.join("data").join("dynamic.map")).unwrap_or_default()
     }
 
     /// The pool address leased to `v6`, from the saved leases.
@@ -413,7 +372,7 @@ fn well_known_prefix_ping_http_and_udp() {
         "{out:?}"
     );
 
-    let py = lab.dir.0.join("udp.py");
+    let py = lab.dir.join("udp.py");
     std::fs::write(&py, UDP_CLIENT_PY).unwrap();
     let out = lab.h6.output("python3", &[py.to_str().unwrap(), server]);
     assert_eq!(
@@ -479,7 +438,7 @@ fn network_specific_prefix_reaches_private_servers() {
         "hello through NAT64\n",
         "{out:?}"
     );
-    let py = lab.dir.0.join("udp.py");
+    let py = lab.dir.join("udp.py");
     std::fs::write(&py, UDP_CLIENT_PY).unwrap();
     let out = lab.h6.output("python3", &[py.to_str().unwrap(), server]);
     assert_eq!(
@@ -535,7 +494,7 @@ fn hop_limit_and_packet_too_big() {
 
     // A TCP upload that starts without the path MTU known discovers it.
     lab.h6.ip(&["-6", "route", "flush", "cache"]);
-    let body = lab.dir.0.join("upload.bin");
+    let body = lab.dir.join("upload.bin");
     std::fs::write(&body, vec![0x5au8; 1_000_000]).unwrap();
     let out = lab.h6.output(
         "curl",
@@ -613,7 +572,7 @@ fn runs_as_the_user_of_dash_dash_user() {
     let mut lab = Lab::new("user", WKP);
     // The data-dir does not exist yet: v6xlatd creates it for the user.
     // The pidfile goes in a directory only root can write, as /run is.
-    let pidfile = lab.dir.0.join("v6xlatd.pid");
+    let pidfile = lab.dir.join("v6xlatd.pid");
     lab.start_with(&["--user", "nobody", "--pidfile", pidfile.to_str().unwrap()]);
     let pid = lab.daemon.as_ref().unwrap().id();
     runs_as(pid, "nobody").unwrap_or_else(|e| panic!("{e}; log:\n{}", lab.log()));
@@ -655,15 +614,15 @@ fn translates_with_only_the_capability_of_its_systemd_unit() {
     let mut lab = Lab::new("unit", WKP);
     // As examples/systemd/v6xlatd.service starts it, with the data-dir
     // that StateDirectory= gives the service's user.
-    let data = lab.dir.0.join("data");
+    let data = lab.dir.join("data");
     std::fs::create_dir(&data).unwrap();
     v6kit_testkit::run(Command::new("chown").arg("nobody:nogroup").arg(&data));
     // /dev/net/tun readable and writable by all, as udev makes it on a
     // Debian host (a sandbox may have it 0600): a copy of the node,
     // mounted over it in the mount namespace of `ip netns exec` alone.
     // strace records its system calls.
-    let node = lab.dir.0.join("tun");
-    let trace = lab.dir.0.join("v6xlatd.strace");
+    let node = lab.dir.join("tun");
+    let trace = lab.dir.join("v6xlatd.strace");
     let script = format!(
         "mknod -m 666 {} c 10 200 && mount --bind {} /dev/net/tun && exec {} \"$0\" \"$@\"",
         node.display(),
@@ -775,7 +734,7 @@ fn malformed_packets_are_counted_and_the_daemon_keeps_serving() {
     let server = "64:ff9b::192.88.99.1";
     assert!(ping_ok(&lab.h6, &[server]));
     let before = lab.counter("v6xlatd_packets_dropped_total{reason=\"truncated\"}");
-    let py = lab.dir.0.join("inject.py");
+    let py = lab.dir.join("inject.py");
     std::fs::write(&py, INJECT_PY).unwrap();
     lab.x.run("python3", &[py.to_str().unwrap(), "nat64", "50"]);
     let counted = wait_until(Duration::from_secs(10), || {

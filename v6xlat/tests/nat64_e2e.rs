@@ -23,39 +23,16 @@
 //! fail instead). Every namespace, interface and process is removed when a
 //! test ends, also when it fails.
 
-use std::os::unix::net::UnixDatagram;
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use v6kit_testkit::{Netns, Process, root_or_skip, veth, wait_until};
+use v6kit_testkit::{
+    Netns, NotifySocket, Process, TempDir, metric, root_or_skip, scrape, veth, wait_until,
+};
 
 const TOOLS: &[&str] = &["ip", "ping", "curl", "python3"];
 const SERVER: &str = "64:ff9b::203.0.113.2";
 const METRICS: &str = "127.0.0.1:9464";
-
-/// A scratch directory, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(test: &str) -> TempDir {
-        static N: AtomicU32 = AtomicU32::new(0);
-        let p = std::env::temp_dir().join(format!(
-            "v6xlatd-nat64-{test}-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// The hosts, the daemon and the servers. Fields drop in order: processes
 /// first, then namespaces (with their interfaces), then files.
@@ -73,7 +50,7 @@ impl Lab {
     /// Builds the topology, starts the servers and the daemon with the
     /// configuration lines `extra` added.
     fn new(test: &str, extra: &str) -> Lab {
-        let dir = TempDir::new(test);
+        let dir = TempDir::new(&format!("v6xlatd-nat64-{test}"));
         let (h6a, h6b, x, s4) = (
             Netns::new("h6a"),
             Netns::new("h6b"),
@@ -114,8 +91,8 @@ impl Lab {
         x.sysctl("net.ipv4.ip_forward=1");
         s4.ip(&["addr", "add", "203.0.113.2/24", "dev", "eth0"]);
 
-        std::fs::write(dir.0.join("v6xlatd.conf"), conf_text(extra)).unwrap();
-        let py = dir.0.join("servers.py");
+        std::fs::write(dir.join("v6xlatd.conf"), conf_text(extra)).unwrap();
+        let py = dir.join("servers.py");
         std::fs::write(&py, SERVERS_PY).unwrap();
         let mut servers = s4.command("python3");
         servers.arg(&py).stdout(Stdio::null()).stderr(Stdio::null());
@@ -189,54 +166,45 @@ impl Lab {
     fn xlatd(&self, args: &[&str]) -> Command {
         let mut c = self.x.command(env!("CARGO_BIN_EXE_v6xlatd"));
         c.args(["--mode", "nat64", "--config"])
-            .arg(self.dir.0.join("v6xlatd.conf"))
+            .arg(self.dir.join("v6xlatd.conf"))
             .args(args);
         c
     }
 
     /// Starts the daemon and waits for its readiness notification.
     fn start(&mut self) {
-        let sock_path = self.dir.0.join("notify.sock");
-        let sock = UnixDatagram::bind(&sock_path).unwrap();
-        sock.set_read_timeout(Some(Duration::from_secs(10)))
-            .unwrap();
-        let log = std::fs::File::create(self.dir.0.join("v6xlatd.log")).unwrap();
+        let sock_path = self.dir.join("notify.sock");
+        let sock = NotifySocket::bind(&sock_path);
+        let log = std::fs::File::create(self.dir.join("v6xlatd.log")).unwrap();
         let mut cmd = self.xlatd(&["--metrics", METRICS]);
         cmd.env("NOTIFY_SOCKET", &sock_path)
             .stdout(Stdio::null())
             .stderr(log);
         self.daemon = Some(Process::spawn(&mut cmd));
-        let mut buf = [0u8; 64];
-        let n = sock
-            .recv(&mut buf)
+        let ready = sock
+            .recv()
             .unwrap_or_else(|e| panic!("no readiness notification ({e}); log:\n{}", self.log()));
-        assert_eq!(&buf[..n], b"READY=1");
+        assert_eq!(ready, "READY=1");
     }
 
     fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.0.join("v6xlatd.log")).unwrap_or_default()
+        std::fs::read_to_string(self.dir.join("v6xlatd.log")).unwrap_or_default()
     }
 
     /// The daemon's counters, as Prometheus text.
     fn metrics(&self) -> String {
-        let url = format!("http://{METRICS}/metrics");
-        let out = self.x.output("curl", &["-s", "-m", "5", &url]);
-        assert!(out.status.success(), "metrics: {out:?}");
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        scrape(&self.x, METRICS)
     }
 
     /// One counter or gauge from [`Lab::metrics`] (0 when absent).
     fn counter(&self, name_and_labels: &str) -> u64 {
-        self.metrics()
-            .lines()
-            .find_map(|l| l.strip_prefix(name_and_labels)?.trim().parse().ok())
-            .unwrap_or(0)
+        metric(&self.metrics(), name_and_labels)
     }
 
     /// Sends `message` to the server's UDP echo from `[::]:port` of `host`;
     /// the answer, or what went wrong.
     fn udp(&self, host: &Netns, port: u16, message: &str) -> String {
-        let py = self.dir.0.join("udp.py");
+        let py = self.dir.join("udp.py");
         std::fs::write(&py, UDP_CLIENT_PY).unwrap();
         let out = host.output(
             "python3",
@@ -473,7 +441,7 @@ fn a_static_binding_reaches_an_ipv6_server_and_sighup_reloads_it() {
         "lookup",
         "64",
     ]);
-    let www = lab.dir.0.join("www6");
+    let www = lab.dir.join("www6");
     std::fs::create_dir_all(&www).unwrap();
     std::fs::write(www.join("index.html"), "served over IPv6\n").unwrap();
     let mut http = lab.h6a.command("python3");
@@ -501,7 +469,7 @@ fn a_static_binding_reaches_an_ipv6_server_and_sighup_reloads_it() {
     );
 
     // Without the bib line, SIGHUP removes the binding...
-    std::fs::write(lab.dir.0.join("v6xlatd.conf"), conf_text("")).unwrap();
+    std::fs::write(lab.dir.join("v6xlatd.conf"), conf_text("")).unwrap();
     lab.daemon.as_ref().unwrap().signal("HUP");
     assert!(
         wait_until(Duration::from_secs(5), || lab
@@ -512,7 +480,7 @@ fn a_static_binding_reaches_an_ipv6_server_and_sighup_reloads_it() {
     );
     assert_eq!(fetch(&lab), "");
     // ...and with it again, brings it back.
-    std::fs::write(lab.dir.0.join("v6xlatd.conf"), conf_text(bib)).unwrap();
+    std::fs::write(lab.dir.join("v6xlatd.conf"), conf_text(bib)).unwrap();
     lab.daemon.as_ref().unwrap().signal("HUP");
     assert!(
         wait_until(Duration::from_secs(5), || fetch(&lab)
@@ -522,7 +490,7 @@ fn a_static_binding_reaches_an_ipv6_server_and_sighup_reloads_it() {
     );
     // A bad file changes nothing.
     std::fs::write(
-        lab.dir.0.join("v6xlatd.conf"),
+        lab.dir.join("v6xlatd.conf"),
         conf_text("bib tcp [2001:db8:1::2]:8000 192.0.2.1:8000\n"),
     )
     .unwrap();
