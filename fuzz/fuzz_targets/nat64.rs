@@ -3,7 +3,9 @@
 //! expired. Each record of the input is a flags byte, a time step, a
 //! length and that many bytes of packet; the flags may force the packet's
 //! addresses to the configured ones so that records reach the session
-//! table rather than stop at the address checks.
+//! table rather than stop at the address checks, and make a forced packet
+//! a fragment of one of a few datagrams, so that fragments arrive before,
+//! with and after their first fragment and wait in the bounded queue.
 #![no_main]
 
 use std::net::Ipv4Addr;
@@ -15,6 +17,7 @@ use v6xlat::nat64::{Filtering, Nat64, Nat64Config, Pool4, Protocol};
 use v6xlat::{Config, Outcome};
 
 const MAX_SESSIONS: usize = 16;
+const MAX_QUEUED_FRAGMENTS: usize = 4;
 
 fn nat64(adf: bool) -> Nat64 {
     let prefix = Rfc6052::new("64:ff9b::/96".parse().unwrap());
@@ -33,6 +36,7 @@ fn nat64(adf: bool) -> Nat64 {
     cfg.max_sessions = MAX_SESSIONS;
     cfg.max_sessions_per_host = 6;
     cfg.max_stored_syns = 3;
+    cfg.max_queued_fragments = MAX_QUEUED_FRAGMENTS;
     if adf {
         cfg.filtering = Filtering::AddressDependent;
     }
@@ -93,6 +97,29 @@ fn force(packet: &mut [u8], v6: bool, which: u8) {
     }
 }
 
+/// Makes `packet` a fragment of the TCP, UDP or ICMP datagram `shape`
+/// chooses, at offset 0, 8, 16 or 24, with More Fragments set or not.
+fn fragment(packet: &mut [u8], v6: bool, shape: u8) {
+    let more = u16::from(shape & 1);
+    let offset = u16::from((shape >> 1) & 3) * 8;
+    let ident = shape >> 3;
+    if v6 && packet.len() >= 48 {
+        let len = (packet.len() - 40) as u16;
+        packet[4..6].copy_from_slice(&len.to_be_bytes());
+        packet[6] = 44;
+        packet[40] = [6, 17, 58, 17][usize::from(ident & 3)];
+        packet[41] = 0;
+        packet[42..44].copy_from_slice(&(offset | more).to_be_bytes());
+        packet[44..48].copy_from_slice(&[0, 0, 0, ident]);
+    } else if !v6 && packet.len() >= 20 {
+        let len = packet.len() as u16;
+        packet[2..4].copy_from_slice(&len.to_be_bytes());
+        packet[4..6].copy_from_slice(&[0, ident]);
+        packet[6..8].copy_from_slice(&((offset / 8) | (more << 13)).to_be_bytes());
+        packet[9] = [6, 17, 1, 17][usize::from(ident & 3)];
+    }
+}
+
 fn check(outcome: Outcome, out: &[u8]) {
     let len = match outcome {
         Outcome::Translated { len, count } => {
@@ -123,6 +150,9 @@ fuzz_target!(|data: &[u8]| {
             *b = (*b & 0x0f) | if v6 { 0x60 } else { 0x40 };
         }
         if flags & 2 != 0 {
+            if flags & 0x10 != 0 {
+                fragment(&mut packet, v6, flags >> 5 | (step & 0x18));
+            }
             force(&mut packet, v6, flags >> 2);
         }
         // Steps of up to about 17 minutes, so every timer runs out.
@@ -135,6 +165,7 @@ fuzz_target!(|data: &[u8]| {
         }
         let stats = nat.stats();
         assert!(stats.sessions.iter().sum::<usize>() <= MAX_SESSIONS);
+        assert!(stats.queued_fragments <= MAX_QUEUED_FRAGMENTS);
         assert_eq!(nat.sessions().count(), stats.sessions.iter().sum::<usize>());
         assert_eq!(nat.bib().count(), stats.bib_entries.iter().sum::<usize>());
     }
