@@ -16,6 +16,7 @@
 //! | `bib tcp\|udp\|icmp [A6]:PORT A4:PORT` | a static BIB entry: the IPv6 transport address is reachable at the pool4 one |
 //! | `max-sessions N` | the most sessions; a new flow beyond is refused (default 1,000,000) |
 //! | `max-sessions-per-host N` | the most sessions of one IPv6 host (default 65,536) |
+//! | `max-queued-fragments N` | the most fragments kept waiting for their first fragment (RFC 6146 section 3.4; default 1,024) |
 //! | `timeout udp\|icmp\|tcp-est\|tcp-trans\|tcp-incoming-syn\|fragment SECONDS` | a session lifetime of RFC 6146 section 4 (default the RFC's) |
 //! | `filtering endpoint-independent\|address-dependent` | which remotes may reach a binding (default endpoint-independent) |
 //! | `port-hash [src-addr] [src-port] [dst-addr] [dst-port]` | the fields of a new flow that choose where the search for a free pool4 port starts (RFC 6056 section 3.3.3; default [`PortHash::default`]: src-addr dst-addr dst-port) |
@@ -121,11 +122,12 @@ fn at(line: usize, token: &str, message: impl Into<String>) -> Nat64ConfError {
 }
 
 /// The directives of this module.
-const OWN: [&str; 7] = [
+const OWN: [&str; 8] = [
     "pool4",
     "bib",
     "max-sessions",
     "max-sessions-per-host",
+    "max-queued-fragments",
     "timeout",
     "filtering",
     "port-hash",
@@ -173,6 +175,7 @@ pub fn parse(text: &str) -> Result<Nat64Conf, Nat64ConfError> {
     let mut timeout_lines = Vec::new();
     let mut seen: Vec<&'static str> = Vec::new();
     let (mut max_sessions, mut per_host, mut filtering) = (None, None, None);
+    let mut max_fragments = None;
     let mut port_hash = PortHash::default();
     let mut timeouts = crate::nat64::Timeouts::default();
     // The file as tayga::parse is to see it: this module's lines blanked,
@@ -275,6 +278,11 @@ pub fn parse(text: &str) -> Result<Nat64Conf, Nat64ConfError> {
                 once("max-sessions-per-host")?;
                 per_host = Some(count(args[0])?);
             }
+            "max-queued-fragments" => {
+                take(1, "a number")?;
+                once("max-queued-fragments")?;
+                max_fragments = Some(count(args[0])?);
+            }
             "timeout" => {
                 take(2, "a timer and a number of seconds")?;
                 let secs: f64 = args[1]
@@ -358,6 +366,9 @@ pub fn parse(text: &str) -> Result<Nat64Conf, Nat64ConfError> {
     }
     if let Some(n) = per_host {
         nat64.max_sessions_per_host = n;
+    }
+    if let Some(n) = max_fragments {
+        nat64.max_queued_fragments = n;
     }
     if let Some(f) = filtering {
         nat64.filtering = f;
@@ -467,7 +478,8 @@ mod tests {
         let c = parse(&format!(
             "{BASE}pool4 192.0.2.1 # shared\npool4 192.0.2.2 tcp 2000-2999\n\
              bib udp [2001:db8::53]:53 192.0.2.1:53\nmax-sessions 100\n\
-             max-sessions-per-host 10\ntimeout icmp 2\ntimeout udp 150\n\
+             max-sessions-per-host 10\nmax-queued-fragments 64\n\
+             timeout icmp 2\ntimeout udp 150\n\
              filtering address-dependent\nport-hash src-addr dst-port\n"
         ))
         .unwrap();
@@ -478,6 +490,7 @@ mod tests {
         assert_eq!(c.nat64.pool4.capacity(Protocol::Udp), 4535);
         assert_eq!(c.nat64.max_sessions, 100);
         assert_eq!(c.nat64.max_sessions_per_host, 10);
+        assert_eq!(c.nat64.max_queued_fragments, 64);
         assert_eq!(c.nat64.timeouts.icmp, Duration::from_secs(2));
         assert_eq!(c.nat64.timeouts.udp, Duration::from_secs(150));
         assert_eq!(c.nat64.filtering, Filtering::AddressDependent);
@@ -511,6 +524,10 @@ mod tests {
                 "5: missing argument (expected a protocol, an IPv6 and an IPv4 transport address): \"[2001:db8::1]:80\"",
             ),
             ("max-sessions 0", "5: expected a positive number: \"0\""),
+            (
+                "max-queued-fragments many",
+                "5: expected a positive number: \"many\"",
+            ),
             (
                 "timeout tcp 10",
                 "5: expected udp, icmp, tcp-est, tcp-trans, tcp-incoming-syn or fragment: \"tcp\"",
