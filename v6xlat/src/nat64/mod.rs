@@ -413,7 +413,8 @@ struct StoredSyn {
     packet: Box<[u8]>,
 }
 
-/// A packet [`Nat64::expire`] queued for [`Nat64::poll_icmp`].
+/// A packet [`Nat64::expire`] or [`Nat64::translate`] queued for
+/// [`Nat64::poll_icmp`].
 #[derive(Debug, Clone)]
 enum Due {
     /// Port Unreachable for a stored IPv4 SYN.
@@ -790,12 +791,13 @@ impl Nat64 {
         self.queued_bytes -= bytes;
     }
 
-    /// Keeps a fragment that arrived before its first fragment (RFC 6146
-    /// section 3.4: "the NAT64 MUST handle fragments arriving out of
-    /// order", limiting "the amount of resources devoted to the storage of
-    /// fragmented packets" and allowing them "to arrive over a time
-    /// interval" of at least FRAGMENT_MIN) until [`Nat64::expire`] drops it
-    /// or its first fragment releases it to [`Nat64::poll_icmp`].
+    /// Keeps a fragment that arrived before its first fragment until
+    /// [`Nat64::expire`] drops it or its first fragment releases it to
+    /// [`Nat64::poll_icmp`]. RFC 6146 section 3.4: a NAT64 "MUST handle
+    /// fragments arriving out of order", while it limits "the amount of
+    /// resources devoted to the storage of fragmented packets" and, as long
+    /// as it has resources, allows "the fragments to arrive over a time
+    /// interval" whose default is at least FRAGMENT_MIN (section 4: 2 s).
     fn queue_fragment(&mut self, key: FragKey, input: &[u8], now: u64) -> Outcome {
         let fits = |nat: &Self| {
             nat.queued < nat.cfg.max_queued_fragments
