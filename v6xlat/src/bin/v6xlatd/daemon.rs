@@ -385,6 +385,23 @@ fn log_dyn(on: bool, msg: std::fmt::Arguments<'_>) {
     }
 }
 
+/// SIGHUP: the configuration file read again with `load`, and its path;
+/// `None`, with the reason logged, when the configuration came from flags
+/// or the file is bad (the running configuration stays).
+fn reread<T>(opts: &Options, load: fn(&Path) -> Result<T, String>) -> Option<(&Path, T)> {
+    let Some(path) = &opts.config_path else {
+        tracing::warn!("SIGHUP: no configuration file to reload (started from flags)");
+        return None;
+    };
+    match load(path) {
+        Ok(c) => Some((path, c)),
+        Err(e) => {
+            tracing::error!("SIGHUP: {e}; keeping the running configuration");
+            None
+        }
+    }
+}
+
 /// SIGHUP in stateful mode: reads the configuration file again and puts
 /// its `bib` lines in force (RFC 6146 section 3.5.1's static BIB entries):
 /// entries no longer listed go, with their sessions; new ones come. Other
@@ -393,15 +410,8 @@ fn reload_nat64(opts: &Options, current: &TaygaConf, shared: &Shared) {
     let Engine::Nat64(nat, _) = &shared.engine else {
         return;
     };
-    let Some(path) = &opts.config_path else {
+    let Some((path, new)) = reread(opts, settings::load_nat64) else {
         return;
-    };
-    let new = match settings::load_nat64(path) {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::error!("SIGHUP: {e}; keeping the running configuration");
-            return;
-        }
     };
     let mut nat = worker::lock(nat);
     let running: Vec<BibEntry> = nat.bib().filter(|b| b.is_static).collect();
@@ -454,16 +464,8 @@ fn reload_nat64(opts: &Options, current: &TaygaConf, shared: &Shared) {
 /// SIGHUP: reads the configuration file again and puts its `map` lines in
 /// force. Other changes need a restart; a bad file changes nothing.
 fn reload(opts: &Options, current: &mut TaygaConf, shared: &Shared, pool: Option<&DynamicPool>) {
-    let Some(path) = &opts.config_path else {
-        tracing::warn!("SIGHUP: no configuration file to reload (started from flags)");
+    let Some((_, new)) = reread(opts, settings::load) else {
         return;
-    };
-    let new = match settings::load(path) {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::error!("SIGHUP: {e}; keeping the running configuration");
-            return;
-        }
     };
     let mut others = new.clone();
     others.maps = current.maps.clone();
