@@ -266,6 +266,23 @@ impl Lab {
             (t.next()? == v6).then(|| v4.to_owned())
         })
     }
+
+    /// Checks that the translator, running `how`, carries a ping from the
+    /// IPv6-only host to the server, and saves the host's lease.
+    fn translates_and_saves_the_lease(&self, how: &str) {
+        assert!(
+            ping_ok(&self.h6, &["64:ff9b::192.88.99.1"]),
+            "ping through the translator {how}; log:\n{}",
+            self.log()
+        );
+        assert!(
+            wait_until(Duration::from_secs(3), || self
+                .lease_of("2001:db8:1::2")
+                .is_some()),
+            "no lease saved; log:\n{}",
+            self.log()
+        );
+    }
 }
 
 /// The IPv4 side's other servers: TCP 8081 answers a POST with the number
@@ -578,19 +595,8 @@ fn runs_as_the_user_of_dash_dash_user() {
     runs_as(pid, "nobody").unwrap_or_else(|e| panic!("{e}; log:\n{}", lab.log()));
     let written = std::fs::read_to_string(&pidfile).unwrap_or_default();
     assert_eq!(written, format!("{pid}\n"), "pidfile; log:\n{}", lab.log());
-    assert!(
-        ping_ok(&lab.h6, &["64:ff9b::192.88.99.1"]),
-        "ping through the translator running as nobody; log:\n{}",
-        lab.log()
-    );
     // The leases are still saved, in the directory the user owns.
-    assert!(
-        wait_until(Duration::from_secs(3), || lab
-            .lease_of("2001:db8:1::2")
-            .is_some()),
-        "no lease saved; log:\n{}",
-        lab.log()
-    );
+    lab.translates_and_saves_the_lease("running as nobody");
     lab.stop();
 }
 
@@ -637,18 +643,7 @@ fn translates_with_only_the_capability_of_its_systemd_unit() {
     assert_eq!(cap("CapEff"), "0000000000000000");
     assert_eq!(cap("CapPrm"), "0000000000000000");
     assert_eq!(cap("CapAmb"), "0000000000000000");
-    assert!(
-        ping_ok(&lab.h6, &["64:ff9b::192.88.99.1"]),
-        "ping through the translator started as its unit; log:\n{}",
-        lab.log()
-    );
-    assert!(
-        wait_until(Duration::from_secs(3), || lab
-            .lease_of("2001:db8:1::2")
-            .is_some()),
-        "no lease saved; log:\n{}",
-        lab.log()
-    );
+    lab.translates_and_saves_the_lease("started as its unit");
     // A reload and a stop; strace ends with the daemon.
     for signal in ["-HUP", "-TERM"] {
         v6kit_testkit::run(Command::new("kill").args([signal, &pid.to_string()]));
