@@ -536,7 +536,9 @@ fn pool_address_survives_a_restart() {
         return;
     }
     let mut lab = Lab::new("restart", WKP);
-    lab.start();
+    let pidfile = lab.dir.join("v6xlatd.pid");
+    lab.start_with(&["--pidfile", pidfile.to_str().unwrap()]);
+    assert!(pidfile.exists(), "no pidfile; log:\n{}", lab.log());
     let server = "64:ff9b::192.88.99.1";
     assert!(ping_ok(&lab.h6, &[server]));
     assert!(
@@ -549,6 +551,7 @@ fn pool_address_survives_a_restart() {
     let before = lab.lease_of("2001:db8:1::2").unwrap();
 
     lab.stop();
+    assert!(!pidfile.exists(), "the pidfile outlived the daemon");
     // The device the operator made is still there, and so are the leases.
     lab.x.ip(&["link", "show", "nat64"]);
     assert_eq!(

@@ -64,7 +64,7 @@ pub(crate) fn run(conf: TaygaConf, opts: Options) -> Result<(), String> {
         .map_err(|e| format!("cannot open TUN device {tun_name}: {e}"))?;
     let translator = settings::translator(&conf, pool.clone(), queues.mtu)?;
     let metrics = Arc::new(Metrics::new(queues.devices.len(), pool.clone()));
-    give_up(&opts, conf.data_dir.as_deref())?;
+    let _pidfile = give_up(&opts, conf.data_dir.as_deref())?;
     let engine = Engine::Siit(std::sync::RwLock::new(Arc::new(translator)));
     let (shared, handles, _first) = start(&tun_name, queues, engine, &metrics, &conf)?;
 
@@ -93,9 +93,6 @@ pub(crate) fn run(conf: TaygaConf, opts: Options) -> Result<(), String> {
         }
     }
     tracing::info!("{}", metrics.summary());
-    if let Some(p) = &opts.pidfile {
-        let _ = std::fs::remove_file(p);
-    }
     result
 }
 
@@ -116,12 +113,8 @@ fn bind_metrics(addr: Option<SocketAddr>) -> Result<Option<std::net::TcpListener
 /// not need. With `--user`, that user gets a data-dir it can write; without
 /// it, a daemon started by systemd with `CAP_NET_ADMIN` for the device
 /// alone drops that capability.
-fn give_up(opts: &Options, data_dir: Option<&Path>) -> Result<(), String> {
-    if let Some(p) = &opts.pidfile {
-        if let Err(e) = std::fs::write(p, format!("{}\n", std::process::id())) {
-            tracing::warn!("cannot write {}: {e}", p.display());
-        }
-    }
+fn give_up(opts: &Options, data_dir: Option<&Path>) -> Result<PidFile, String> {
+    let pidfile = PidFile::write(opts.pidfile.as_deref());
     let user = opts.user.as_ref();
     let data_dir = user.and(data_dir);
     if let (Some(account), Some(dir)) = (user, data_dir) {
@@ -133,7 +126,36 @@ fn give_up(opts: &Options, data_dir: Option<&Path>) -> Result<(), String> {
     if let Some(dir) = data_dir {
         privilege::check_writable(dir).map_err(|e| format!("data-dir {e}"))?;
     }
-    Ok(())
+    Ok(pidfile)
+}
+
+/// The pidfile (`--pidfile`) once written: removed when dropped, at exit
+/// or when the daemon fails to start after writing it.
+struct PidFile(Option<PathBuf>);
+
+impl PidFile {
+    /// Writes the process id to `path`, if given; a failure is logged.
+    fn write(path: Option<&Path>) -> PidFile {
+        let written =
+            path.filter(
+                |p| match std::fs::write(p, format!("{}\n", std::process::id())) {
+                    Ok(()) => true,
+                    Err(e) => {
+                        tracing::warn!("cannot write {}: {e}", p.display());
+                        false
+                    }
+                },
+            );
+        PidFile(written.map(Path::to_path_buf))
+    }
+}
+
+impl Drop for PidFile {
+    fn drop(&mut self) {
+        if let Some(p) = &self.0 {
+            let _ = std::fs::remove_file(p);
+        }
+    }
 }
 
 /// The queues of the device, the workers on them, and the first queue,
@@ -233,7 +255,7 @@ pub(crate) fn run_nat64(conf: Nat64Conf, opts: Options) -> Result<(), String> {
     let queues = tun::open(&tun_name, opts.workers, opts.offload)
         .map_err(|e| format!("cannot open TUN device {tun_name}: {e}"))?;
     let metrics = Arc::new(Metrics::new(queues.devices.len(), None));
-    give_up(&opts, None)?;
+    let _pidfile = give_up(&opts, None)?;
     let (shared, handles, device) =
         start(&tun_name, queues, Engine::nat64(nat), &metrics, &conf.tayga)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -250,9 +272,6 @@ pub(crate) fn run_nat64(conf: Nat64Conf, opts: Options) -> Result<(), String> {
     ));
     stop(&shared, handles);
     tracing::info!("{}", summary(&shared));
-    if let Some(p) = &opts.pidfile {
-        let _ = std::fs::remove_file(p);
-    }
     result
 }
 
