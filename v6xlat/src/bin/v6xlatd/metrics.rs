@@ -247,11 +247,27 @@ pub(crate) fn render_nat64(s: &Stats) -> String {
         "reason",
         &Refusal::ALL.map(|r| (r.as_str(), s.refused[r.index()])),
     );
+    family(
+        "v6xlatd_nat64_fragments_dropped_total",
+        "counter",
+        "Fragments dropped from the queue of those waiting for their first fragment.",
+        "reason",
+        &[
+            ("expired", s.fragments_expired),
+            ("queue_full", s.fragments_over_limit),
+        ],
+    );
     let _ = writeln!(
         out,
         "# HELP v6xlatd_nat64_stored_syns IPv4 SYNs waiting for the IPv6 side.\n\
          # TYPE v6xlatd_nat64_stored_syns gauge\nv6xlatd_nat64_stored_syns {}",
         s.stored_syns
+    );
+    let _ = writeln!(
+        out,
+        "# HELP v6xlatd_nat64_queued_fragments Fragments waiting for their first fragment.\n\
+         # TYPE v6xlatd_nat64_queued_fragments gauge\nv6xlatd_nat64_queued_fragments {}",
+        s.queued_fragments
     );
     out
 }
@@ -293,12 +309,16 @@ mod tests {
         let s = Stats {
             sessions: [1, 2, 3],
             refused: [4, 0, 0, 0],
+            fragments_expired: 5,
+            queued_fragments: 6,
             ..Stats::default()
         };
         let text = render_nat64(&s);
         assert!(text.contains("v6xlatd_nat64_sessions{protocol=\"udp\"} 2\n"));
         assert!(text.contains("v6xlatd_nat64_refused_total{reason=\"session_limit\"} 4\n"));
         assert!(text.contains("# TYPE v6xlatd_nat64_sessions_expired_total counter\n"));
+        assert!(text.contains("v6xlatd_nat64_fragments_dropped_total{reason=\"expired\"} 5\n"));
+        assert!(text.contains("v6xlatd_nat64_queued_fragments 6\n"));
         assert_eq!(
             summary_nat64(&s),
             "sessions tcp=1 udp=2 icmp=3; refused session_limit=4 host_limit=0 ports_exhausted=0 stored_syn_limit=0"

@@ -238,7 +238,11 @@ fn count(c: &Counters, log: &mut DropLog, packet: &[u8], outcome: Outcome) -> Ou
         }
         Outcome::Dropped(reason) => {
             add(&c.dropped[reason.index()], 1);
-            log.log(packet, reason, false);
+            // A stored SYN or an early fragment is held, not lost: it goes
+            // on when its peer or its first fragment comes.
+            if !matches!(reason, DropReason::SynStored | DropReason::FragmentQueued) {
+                log.log(packet, reason, false);
+            }
         }
     }
     outcome
@@ -327,36 +331,23 @@ impl Batch<'_> {
                 let Some(packet) = self.bufs[i].get(offset..offset + self.sizes[i]) else {
                     continue;
                 };
-                let outcome = match (&self.x, &self.shared.engine) {
+                match (&self.x, &self.shared.engine) {
                     (Some(x), _) => {
-                        handle(x, self.shared, c, &mut self.log, packet, &mut self.scratch)
+                        let o = handle(x, self.shared, c, &mut self.log, packet, &mut self.scratch);
+                        self.stage(to, &o, &mut nout);
                     }
                     (None, Engine::Nat64(nat, _)) => {
-                        let o = lock(nat).translate(packet, &mut self.scratch, now);
-                        count(c, &mut self.log, packet, o)
+                        let mut nat = lock(nat);
+                        let o = nat.translate(packet, &mut self.scratch, now);
+                        let o = count(c, &mut self.log, packet, o);
+                        self.stage(to, &o, &mut nout);
+                        // The fragments that arrived before this first
+                        // fragment follow it (RFC 6146 section 3.4).
+                        while let Some(o) = nat.poll_icmp(&mut self.scratch) {
+                            self.stage(to, &o, &mut nout);
+                        }
                     }
-                    (None, Engine::Siit(_)) => continue,
-                };
-                for p in outcome.packets(&self.scratch) {
-                    if nout == self.out.len() {
-                        // Room for the segments the kernel may merge into
-                        // this packet (tun-rs merges only within capacity).
-                        let room = if self.offload {
-                            2 * offset + 65535
-                        } else {
-                            self.packet_max
-                        };
-                        self.out.push(Vec::with_capacity(room));
-                    }
-                    let b = &mut self.out[nout];
-                    b.clear();
-                    b.resize(offset, 0);
-                    b.extend_from_slice(p);
-                    nout += 1;
-                    if nout == WRITES_PER_BATCH {
-                        send(to, &mut self.gro, &mut self.out, offset, c);
-                        nout = 0;
-                    }
+                    (None, Engine::Siit(_)) => {}
                 }
             }
         }
@@ -364,6 +355,33 @@ impl Batch<'_> {
             send(to, &mut self.gro, &mut self.out[..nout], offset, c);
         }
         (reads, idle)
+    }
+
+    /// Puts the packets of `outcome` (in [`Batch::scratch`]) in the batch
+    /// for `to`, writing the batch when it is full; `nout` counts the
+    /// packets in it.
+    fn stage(&mut self, to: &SyncDevice, outcome: &Outcome, nout: &mut usize) {
+        for p in outcome.packets(&self.scratch) {
+            if *nout == self.out.len() {
+                // Room for the segments the kernel may merge into this
+                // packet (tun-rs merges only within capacity).
+                let room = if self.offload {
+                    2 * self.offset + 65535
+                } else {
+                    self.packet_max
+                };
+                self.out.push(Vec::with_capacity(room));
+            }
+            let b = &mut self.out[*nout];
+            b.clear();
+            b.resize(self.offset, 0);
+            b.extend_from_slice(p);
+            *nout += 1;
+            if *nout == WRITES_PER_BATCH {
+                send(to, &mut self.gro, &mut self.out, self.offset, self.c);
+                *nout = 0;
+            }
+        }
     }
 }
 
