@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, unit, property, conformance,
-# command and end-to-end tests.
+# command and end-to-end tests, and the documentation without a warning.
 #
 # Run as root on Debian to have the real peers installed (sipcalc,
 # ipv6calc, ...) and the network-namespace tests run; without root those
@@ -34,6 +34,7 @@ fi
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 cargo test --workspace --all-features
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features
 if [[ -f fuzz/Cargo.toml ]]; then
     cargo check --manifest-path fuzz/Cargo.toml --bins
 fi
