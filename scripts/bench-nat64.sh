@@ -90,7 +90,7 @@ print("%.3f / %.3f / %.3f" % (min(t), statistics.median(t), statistics.mean(t)))
 import os, sys
 b, a, n = sys.argv[1].split(), sys.argv[2].split(), max(1, int(sys.argv[3]))
 us = [(int(y) - int(x)) * 1e6 / os.sysconf("SC_CLK_TCK") / n for x, y in zip(b, a)]
-print("%.1f | %.1f | %.1f" % tuple(us))' "$cpu_before" "$cpu_after" "$((after - before))")
+print("%.1f / %.1f / %.1f" % tuple(us))' "$cpu_before" "$cpu_after" "$((after - before))")
     udp=$(python3 -c '
 import json, sys
 j = json.load(open(sys.argv[1]))
