@@ -13,9 +13,8 @@
 //! Only plain queries take this path: one question, no answer or authority
 //! records, at most an OPT record; anything else goes to the state machine.
 
-use std::borrow::Borrow;
-use std::collections::HashSet;
-use std::hash::{BuildHasher, Hash, Hasher, RandomState};
+use std::collections::HashMap;
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 use std::ops::Range;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -130,33 +129,41 @@ impl Entry {
     }
 }
 
-// Entries are found by their key (a `HashSet<Entry>` looked up with a
-// `&[u8]`): hashing and equality are the key's.
-impl Borrow<[u8]> for Entry {
-    fn borrow(&self) -> &[u8] {
-        self.key()
+/// The hasher of a table whose keys are already hashes (the key's
+/// [`Replies`] hash): it passes them through, so that a query's key is
+/// hashed once per lookup, not once to pick the shard and again in the
+/// table.
+#[derive(Default)]
+struct Prehashed(u64);
+
+impl Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `u64` keys are hashed here; this is for completeness.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
     }
 }
 
-impl Hash for Entry {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.key().hash(state);
-    }
-}
-
-impl PartialEq for Entry {
-    fn eq(&self, other: &Entry) -> bool {
-        self.key() == other.key()
-    }
-}
-
-impl Eq for Entry {}
+/// One shard: entries by the hash of their key. Two keys with the same
+/// hash share a slot (the later reply replaces the earlier), and a lookup
+/// compares the key itself, so a collision costs a miss, never a wrong
+/// reply.
+type Shard = HashMap<u64, Entry, BuildHasherDefault<Prehashed>>;
 
 /// Encoded replies by [`QueryKey`], bounded in number, each kept for the
 /// smallest TTL in it.
 #[derive(Debug)]
 pub struct Replies {
-    shards: Vec<Mutex<HashSet<Entry>>>,
+    shards: Vec<Mutex<Shard>>,
     per_shard: usize,
     hasher: RandomState,
 }
@@ -165,14 +172,18 @@ impl Replies {
     /// A cache of at most `capacity` replies (0 turns it off).
     pub fn new(capacity: usize) -> Replies {
         Replies {
-            shards: (0..SHARDS).map(|_| Mutex::new(HashSet::new())).collect(),
+            shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
             per_shard: capacity.div_ceil(SHARDS),
             hasher: RandomState::new(),
         }
     }
 
-    fn shard(&self, key: &[u8]) -> &Mutex<HashSet<Entry>> {
-        &self.shards[(self.hasher.hash_one(key) as usize) % SHARDS]
+    /// The hash of `key`, and the shard that holds it. The shard is
+    /// picked by bits the table does not use for its buckets (the low
+    /// ones) or its tags (the top seven).
+    fn locate(&self, key: &[u8]) -> (u64, &Mutex<Shard>) {
+        let hash = self.hasher.hash_one(key);
+        (hash, &self.shards[(hash >> 32) as usize % SHARDS])
     }
 
     /// Writes the reply to `query` (whose key is `key`) as of `now` into
@@ -190,11 +201,9 @@ impl Replies {
         if self.per_shard == 0 {
             return None;
         }
-        let shard = self
-            .shard(key.bytes())
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        let e = shard.get(key.bytes())?;
+        let (hash, shard) = self.locate(key.bytes());
+        let shard = shard.lock().unwrap_or_else(|e| e.into_inner());
+        let e = shard.get(&hash).filter(|e| e.key() == key.bytes())?;
         if e.expires <= now || e.reply().len() > key.limit {
             return None;
         }
@@ -252,22 +261,19 @@ impl Replies {
             expires: now + Duration::from_secs(u64::from(min.min(MAX_TTL))),
             synthesized,
         };
-        let mut shard = self
-            .shard(key.bytes())
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        if shard.len() >= self.per_shard && !shard.contains(key.bytes()) {
-            shard.retain(|e| e.expires > now);
+        let (hash, shard) = self.locate(key.bytes());
+        let mut shard = shard.lock().unwrap_or_else(|e| e.into_inner());
+        if shard.len() >= self.per_shard && !shard.contains_key(&hash) {
+            shard.retain(|_, e| e.expires > now);
             if shard.len() >= self.per_shard {
                 let excess = shard.len() + 1 - self.per_shard;
-                let victims: Vec<Box<[u8]>> =
-                    shard.iter().take(excess).map(|e| e.key().into()).collect();
+                let victims: Vec<u64> = shard.keys().take(excess).copied().collect();
                 for k in victims {
-                    shard.remove(&k[..]);
+                    shard.remove(&k);
                 }
             }
         }
-        shard.replace(entry);
+        shard.insert(hash, entry);
     }
 }
 
@@ -438,5 +444,34 @@ mod tests {
                 .get(&k2, &q2b, t0 + Duration::from_secs(100))
                 .is_none()
         );
+    }
+
+    #[test]
+    fn capacity_is_a_bound_and_the_newest_reply_is_kept() {
+        let cache = Replies::new(32);
+        let t0 = Instant::now();
+        let mut last = None;
+        for i in 0..1000 {
+            let name = format!("n{i}.example.");
+            let q = query(&name, false);
+            let mut reply = q.clone().into_response();
+            reply.add_answer(Record::from_rdata(
+                name.parse().unwrap(),
+                100,
+                RData::AAAA(AAAA("64:ff9b::1".parse().unwrap())),
+            ));
+            let qb = q.to_vec().unwrap();
+            let key = QueryKey::of(&qb, None).unwrap();
+            cache.insert(key.clone(), &reply.to_vec().unwrap(), true, t0);
+            last = Some((key, qb));
+        }
+        let held: usize = cache.shards.iter().map(|s| s.lock().unwrap().len()).sum();
+        assert!(held <= 32, "{held}");
+        let (key, qb) = last.unwrap();
+        assert!(cache.get(&key, &qb, t0).is_some());
+        // A key that was never kept misses, whatever slot it hashes to.
+        let other = query("never.example.", false).to_vec().unwrap();
+        let k = QueryKey::of(&other, None).unwrap();
+        assert!(cache.get(&k, &other, t0).is_none());
     }
 }
