@@ -498,6 +498,14 @@ impl Rewrite {
             Protocol::Tcp | Protocol::Udp => Rewrite::Port(port),
         }
     }
+
+    /// The rewrite of the packet of `proto` inside an ICMP error to `port`.
+    fn inner(proto: Protocol, port: u16) -> Rewrite {
+        match proto {
+            Protocol::Icmp => Rewrite::InnerEchoId(port),
+            Protocol::Tcp | Protocol::Udp => Rewrite::InnerPort(port),
+        }
+    }
 }
 
 /// A stateful NAT64 (RFC 6146). See the [module documentation](self).
@@ -1239,32 +1247,14 @@ impl Nat64 {
         let remote = self.xlat.cfg.mapping.extract(ip.src()).ok_or(bad)?;
         let host = ip.dst();
         let l4 = &ip.packet()[layers.l4_offset..];
-        let (proto, hport, rport, rewrite): (_, _, _, fn(u16) -> Rewrite) = match layers.protocol {
-            proto::TCP | proto::UDP => {
-                let h = l4.get(..4).ok_or(bad)?;
-                let p = if layers.protocol == proto::TCP {
-                    Protocol::Tcp
-                } else {
-                    Protocol::Udp
-                };
-                (p, be16(h, 2), be16(h, 0), Rewrite::InnerPort)
-            }
-            proto::ICMPV6 => {
-                let h = l4.get(..6).ok_or(bad)?;
-                if icmp::is_v6_error(h[0]) {
-                    return Err(bad);
-                }
-                (Protocol::Icmp, be16(h, 4), 0, Rewrite::InnerEchoId)
-            }
-            _ => return Err(none),
-        };
+        let (proto, hport, rport) = inner_head(layers.protocol, l4, true)?;
         let bib = self.table.bib_by_v6(proto, host, hport).ok_or(none)?;
         self.table.session(bib, remote, rport).ok_or(none)?;
         let b = self.table.bibs[bib as usize];
         Ok(Bound {
             v6: host,
             v4: b.v4,
-            rewrite: Some(rewrite(b.port4)),
+            rewrite: Some(Rewrite::inner(proto, b.port4)),
             remote,
         })
     }
@@ -1516,34 +1506,53 @@ impl Nat64 {
             return Err(none);
         }
         let l4 = ip.payload();
-        let (proto, lport, rport, rewrite): (_, _, _, fn(u16) -> Rewrite) = match ip.protocol() {
-            proto::TCP | proto::UDP => {
-                let h = l4.get(..4).ok_or(bad)?;
-                let p = if ip.protocol() == proto::TCP {
-                    Protocol::Tcp
-                } else {
-                    Protocol::Udp
-                };
-                (p, be16(h, 0), be16(h, 2), Rewrite::InnerPort)
-            }
-            proto::ICMP => {
-                let h = l4.get(..6).ok_or(bad)?;
-                if icmp::is_v4_error(h[0]) {
-                    return Err(bad);
-                }
-                (Protocol::Icmp, be16(h, 4), 0, Rewrite::InnerEchoId)
-            }
-            _ => return Err(none),
-        };
+        let (proto, lport, rport) = inner_head(ip.protocol(), l4, false)?;
         let bib = self.table.bib_by_v4(proto, ip.src(), lport).ok_or(none)?;
         self.table.session(bib, ip.dst(), rport).ok_or(none)?;
         let b = self.table.bibs[bib as usize];
         Ok(Bound {
             v6: b.v6,
             v4: ip.src(),
-            rewrite: Some(rewrite(b.port6)),
+            rewrite: Some(Rewrite::inner(proto, b.port6)),
             remote: ip.dst(),
         })
+    }
+}
+
+/// The flow of the packet quoted in an ICMP error, from its transport
+/// header `l4` (IP protocol `protocol`): the protocol, the port of our
+/// side (the IPv6 host's, or the pool4 address's), the remote's port (0
+/// for an ICMP Echo, whose identifier is our side's). An IPv6 packet (`ipv6`) went to the
+/// IPv6 host, so our side is its destination; an IPv4 one went from the
+/// pool4 address, so ours is its source. An error inside an error is bad
+/// (RFC 7915 sections 4.3 and 5.3); another protocol has no session.
+fn inner_head(protocol: u8, l4: &[u8], ipv6: bool) -> Result<(Protocol, u16, u16), Outcome> {
+    let bad = Outcome::Dropped(DropReason::IcmpInnerPacket);
+    let (icmp_protocol, is_error): (u8, fn(u8) -> bool) = if ipv6 {
+        (proto::ICMPV6, icmp::is_v6_error)
+    } else {
+        (proto::ICMP, icmp::is_v4_error)
+    };
+    match protocol {
+        proto::TCP | proto::UDP => {
+            let h = l4.get(..4).ok_or(bad)?;
+            let p = if protocol == proto::TCP {
+                Protocol::Tcp
+            } else {
+                Protocol::Udp
+            };
+            let (src, dst) = (be16(h, 0), be16(h, 2));
+            let (ours, remote) = if ipv6 { (dst, src) } else { (src, dst) };
+            Ok((p, ours, remote))
+        }
+        p if p == icmp_protocol => {
+            let h = l4.get(..6).ok_or(bad)?;
+            if is_error(h[0]) {
+                return Err(bad);
+            }
+            Ok((Protocol::Icmp, be16(h, 4), 0))
+        }
+        _ => Err(Outcome::Dropped(DropReason::NoSession)),
     }
 }
 
