@@ -11,14 +11,7 @@ use v6ra::config::LinkInfo;
 /// detection (IFA_F_TENTATIVE), which cannot be used as a source.
 const TENTATIVE: u32 = 0x40;
 
-/// The interface's index, if it exists.
-pub(crate) fn index(name: &str) -> Option<u32> {
-    fs::read_to_string(format!("/sys/class/net/{name}/ifindex"))
-        .ok()?
-        .trim()
-        .parse()
-        .ok()
-}
+pub(crate) use v6kit_daemon::link::index;
 
 /// Link-layer address, MTU and usable (not tentative) IPv6 addresses of
 /// `name`, if it exists.
@@ -29,26 +22,13 @@ pub(crate) fn info(name: &str) -> Option<LinkInfo> {
         .trim()
         .parse()
         .ok()?;
-    let link_addr = fs::read_to_string(format!("{dir}/address"))
-        .ok()
-        .and_then(|a| parse_mac(a.trim()))
-        .filter(|a| a.iter().any(|&b| b != 0));
+    let link_addr = v6kit_daemon::link::link_addr(name);
     let inet6 = fs::read_to_string("/proc/net/if_inet6").unwrap_or_default();
     Some(LinkInfo {
         link_addr,
         mtu,
         addresses: addresses(&inet6, name),
     })
-}
-
-/// `aa:bb:cc:dd:ee:ff` (of any length) as bytes.
-fn parse_mac(text: &str) -> Option<Vec<u8>> {
-    if text.is_empty() {
-        return None;
-    }
-    text.split(':')
-        .map(|h| u8::from_str_radix(h, 16).ok())
-        .collect()
 }
 
 /// The addresses of `name` in the text of /proc/net/if_inet6, whose lines
@@ -92,6 +72,5 @@ fe800000000000000000000000000001 02 40 20 80     eth0
                 "2001:db8:1::1/64".parse().unwrap()
             ]
         );
-        assert_eq!(parse_mac("02:00:00:00:00:01"), Some(vec![2, 0, 0, 0, 0, 1]));
     }
 }

@@ -5,14 +5,7 @@
 use core::net::Ipv6Addr;
 use std::fs;
 
-/// The interface's index, if it exists.
-pub(crate) fn index(name: &str) -> Option<u32> {
-    fs::read_to_string(format!("/sys/class/net/{name}/ifindex"))
-        .ok()?
-        .trim()
-        .parse()
-        .ok()
-}
+pub(crate) use v6kit_daemon::link::{index, link_addr};
 
 /// The interface's name from its index, if it exists.
 pub(crate) fn name(index: u32) -> Option<String> {
@@ -21,22 +14,6 @@ pub(crate) fn name(index: u32) -> Option<String> {
         .filter_map(Result::ok)
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .find(|n| self::index(n) == Some(index))
-}
-
-/// The interface's link-layer address, if it has one that is not zero.
-pub(crate) fn link_addr(name: &str) -> Option<Vec<u8>> {
-    let text = fs::read_to_string(format!("/sys/class/net/{name}/address")).ok()?;
-    parse_mac(text.trim()).filter(|a| a.iter().any(|&b| b != 0))
-}
-
-/// `aa:bb:cc:dd:ee:ff` (of any length) as bytes.
-fn parse_mac(text: &str) -> Option<Vec<u8>> {
-    if text.is_empty() {
-        return None;
-    }
-    text.split(':')
-        .map(|h| u8::from_str_radix(h, 16).ok())
-        .collect()
 }
 
 /// Every IPv6 address of the host, on any interface.
@@ -68,7 +45,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_if_inet6_and_macs() {
+    fn reads_if_inet6() {
         let text = "\
 fe800000000000000000000000000001 02 40 20 80     eth0
 20010db8000000000000000000000002 02 40 00 80     eth0
@@ -80,7 +57,5 @@ fe800000000000000000000000000001 02 40 20 80     eth0
                 "2001:db8::2".parse().unwrap()
             ]
         );
-        assert_eq!(parse_mac("02:00:00:00:00:01"), Some(vec![2, 0, 0, 0, 0, 1]));
-        assert_eq!(parse_mac("zz"), None);
     }
 }
