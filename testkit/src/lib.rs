@@ -155,6 +155,14 @@ impl TempDir {
     pub fn join(&self, name: impl AsRef<Path>) -> std::path::PathBuf {
         self.0.join(name)
     }
+
+    /// Writes `text` to `name` inside the directory and returns its path.
+    pub fn write(&self, name: &str, text: &str) -> std::path::PathBuf {
+        let path = self.join(name);
+        std::fs::write(&path, text)
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+        path
+    }
 }
 
 impl Drop for TempDir {

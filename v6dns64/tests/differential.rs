@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::*;
-use v6kit_testkit::{Process, wait_until};
+use v6kit_testkit::{Process, TempDir, wait_until};
 
 /// A free UDP port on loopback (and, almost surely, TCP).
 fn free_port() -> u16 {
@@ -19,7 +19,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn unbound(dir: &std::path::Path, authority: SocketAddr) -> (Process, SocketAddr) {
+fn unbound(dir: &TempDir, authority: SocketAddr) -> (Process, SocketAddr) {
     let port = free_port();
     let conf = format!(
         r#"server:
@@ -46,11 +46,11 @@ forward-zone:
 remote-control:
     control-enable: no
 "#,
-        dir = dir.display(),
+        dir = dir.path().display(),
         ip = authority.ip(),
         aport = authority.port(),
     );
-    let path = write(dir, "unbound.conf", &conf);
+    let path = dir.write("unbound.conf", &conf);
     let check = Command::new("unbound-checkconf")
         .arg(&path)
         .output()
@@ -126,5 +126,4 @@ fn same_answers_as_unbound_dns64() {
             assert_eq!(answer_section(&ours).len(), 2);
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }

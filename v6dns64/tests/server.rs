@@ -237,7 +237,7 @@ fn static_zones_need_no_upstream() {
         return;
     }
     let dir = temp_dir("static");
-    let zone = write(&dir, "lab.zone", ZONE);
+    let zone = dir.write("lab.zone", ZONE);
     let d = Daemon::start(&[
         "--static",
         zone.to_str().unwrap(),
@@ -264,7 +264,7 @@ fn static_zones_need_no_upstream() {
 #[test]
 fn terminates_gracefully() {
     let dir = temp_dir("term");
-    let zone = write(&dir, "lab.zone", ZONE);
+    let zone = dir.write("lab.zone", ZONE);
     let mut d = Daemon::start(&["--static", zone.to_str().unwrap()]);
     d.process.signal("TERM");
     let status = d
@@ -278,8 +278,7 @@ fn terminates_gracefully() {
 fn bad_configuration_is_reported_before_starting() {
     let bin = env!("CARGO_BIN_EXE_v6dns64d");
     let dir = temp_dir("config");
-    let conf = write(
-        &dir,
+    let conf = dir.write(
         "v6dns64d.toml",
         "upstream = [\"192.0.2.53\"]\n# the NAT64 prefix\nprefix = [\"64:ff9b::/95\"]\n",
     );
@@ -312,8 +311,7 @@ fn bad_configuration_is_reported_before_starting() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--bogus"));
 
-    let bad_zone = write(
-        &dir,
+    let bad_zone = dir.write(
         "bad.zone",
         "$ORIGIN example.\n@ IN SOA ns hm 1 2 3 4 5\nwww IN A 300.1.1.1\n",
     );
@@ -325,8 +323,7 @@ fn bad_configuration_is_reported_before_starting() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("bad.zone"), "{err}");
 
-    let good = write(
-        &dir,
+    let good = dir.write(
         "good.toml",
         "upstream = [\"[2001:db8::53]:53\"]\nprefix = [\"64:ff9b::/96\"]\nmapped = [\"!10.0.0.0/8\"]\n",
     );
@@ -353,7 +350,7 @@ fn runs_as_the_user_of_dash_dash_user_on_port_53() {
     // Port 53 of its own namespace's loopback: no other resolver is there.
     let ns = Netns::new("dns64user");
     let dir = temp_dir("user");
-    let zone = write(&dir, "lab.zone", ZONE);
+    let zone = dir.write("lab.zone", ZONE);
     let sock_path = dir.join("notify.sock");
     let sock = v6kit_testkit::NotifySocket::bind(&sock_path);
     let mut cmd = ns.command(env!("CARGO_BIN_EXE_v6dns64d"));
@@ -372,7 +369,6 @@ fn runs_as_the_user_of_dash_dash_user_on_port_53() {
     );
     assert!(out.lines().any(|l| l == "64:ff9b::c000:221"), "{out}");
     drop(d);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -400,7 +396,7 @@ fn answers_on_port_53_with_only_the_capability_of_its_systemd_unit() {
     }
     let ns = Netns::new("dns64unit");
     let dir = temp_dir("unit");
-    let zone = write(&dir, "lab.zone", ZONE);
+    let zone = dir.write("lab.zone", ZONE);
     // As examples/systemd/v6dns64d.service starts it; strace records its
     // system calls.
     let trace = dir.join("v6dns64d.strace");
@@ -441,7 +437,6 @@ fn answers_on_port_53_with_only_the_capability_of_its_systemd_unit() {
         .join("../examples/systemd/v6dns64d.service");
     let allowed = v6kit_testkit::unit_allowed_system_calls(&unit);
     let outside = v6kit_testkit::system_calls_outside(&trace, &allowed);
-    let _ = std::fs::remove_dir_all(&dir);
     assert!(
         outside.is_empty(),
         "outside the unit's SystemCallFilter: {outside:?}"

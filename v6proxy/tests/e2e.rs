@@ -11,11 +11,10 @@
 //! Needs root, curl, openssl and python3; skipped without them (and failing
 //! under CI).
 
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use v6kit_testkit::{Netns, Process, root_or_skip, veth, wait_until};
+use v6kit_testkit::{Netns, Process, TempDir, root_or_skip, veth, wait_until};
 
 const BACKEND: &str = "2001:db8:1::10";
 const TOOLS: &[&str] = &["curl", "openssl", "python3", "ss"];
@@ -26,15 +25,6 @@ struct Lab {
     backend: Netns,
     dir: TempDir,
     _servers: Vec<Process>,
-}
-
-/// A directory removed on drop.
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 impl Lab {
@@ -59,18 +49,16 @@ impl Lab {
         ]);
         backend.ip(&["-6", "route", "add", "default", "via", "2001:db8:1::1"]);
 
-        let dir = std::env::temp_dir().join(format!("v6proxy-e2e-{tag}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let dir = TempDir(dir);
-        let (cert, key) = (dir.0.join("cert.pem"), dir.0.join("key.pem"));
+        let dir = TempDir::new(&format!("v6proxy-e2e-{tag}"));
+        let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
         v6kit_testkit::self_signed_certificate(
             &cert,
             &key,
             &["tls.example.test", "inside.example.test"],
         );
-        let script = dir.0.join("backend.py");
+        let script = dir.join("backend.py");
         std::fs::write(&script, include_str!("data/backend.py")).unwrap();
-        let dns = dir.0.join("dns.py");
+        let dns = dir.join("dns.py");
         std::fs::write(&dns, include_str!("data/dns.py")).unwrap();
         let mut servers = vec![
             backend.spawn(
@@ -161,7 +149,7 @@ impl Lab {
     fn curl(&self, url: &str) -> (String, String) {
         let name = url.split('/').nth(2).unwrap();
         let port = if url.starts_with("https") { 443 } else { 80 };
-        let cacert = self.dir.0.join("cert.pem");
+        let cacert = self.dir.join("cert.pem");
         let out = self.client.output(
             "curl",
             &[
@@ -243,7 +231,7 @@ fn ipv4_clients_reach_ipv6_only_sites_by_host_and_by_sni() {
             ],
         )
     };
-    let cert = lab.dir.0.join("cert.pem");
+    let cert = lab.dir.join("cert.pem");
     let shown = fingerprint(
         "echo | openssl s_client -connect 192.0.2.1:443 -servername tls.example.test 2>/dev/null",
     );
@@ -326,7 +314,7 @@ fn relays_with_only_the_capability_of_its_systemd_unit() {
     let lab = Lab::new("unit");
     // As examples/systemd/v6proxyd-relay.service starts it; strace
     // records its system calls.
-    let trace = lab.dir.0.join("relay.strace");
+    let trace = lab.dir.join("relay.strace");
     let launcher = v6kit_testkit::traced_unit_launcher("net_bind_service", &trace);
     let mut strace = lab.relay_through(&launcher, &["--resolver", "[::1]:5353"]);
     let pid = v6kit_testkit::traced_child(strace.id());

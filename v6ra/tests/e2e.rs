@@ -3,14 +3,13 @@
 //! by a veth pair. These need root; without it they say they were skipped
 //! (and fail under CI, which must run them).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use ipnet::Ipv6Net;
 use v6core::Mac;
-use v6kit_testkit::{Netns, Process, root_or_skip, veth, wait_until};
+use v6kit_testkit::{Netns, Process, TempDir, root_or_skip, veth, wait_until};
 
 /// The configuration of the classic IPv6-first host guide, with the
 /// intervals as short as RFC 4861 allows.
@@ -34,34 +33,6 @@ interface eth0 {
 ";
 
 const WAIT: Duration = Duration::from_secs(15);
-
-/// A directory for one test's files, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Self {
-        static N: AtomicU32 = AtomicU32::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "v6ra-e2e-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn write(&self, name: &str, text: &str) -> PathBuf {
-        let path = self.0.join(name);
-        std::fs::write(&path, text).unwrap();
-        path
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// A router and a client namespace joined by `eth0` on both sides.
 struct Lab {
@@ -87,7 +58,7 @@ impl Lab {
         let lab = Lab {
             router,
             client,
-            dir: TempDir::new(),
+            dir: TempDir::new("v6ra-e2e"),
         };
         assert!(
             wait_until(WAIT, || lab.router_link_local().is_some()
@@ -211,7 +182,7 @@ fn kernel_configures_slaac_default_route_and_nat64_route_then_loses_them_on_sigt
 /// radvdump's text for the first advertisement it prints, without the
 /// lines that name the sender.
 fn radvdump_first(lab: &Lab, name: &str, start: impl FnOnce() -> Process) -> String {
-    let out = lab.dir.0.join(format!("{name}.radvdump"));
+    let out = lab.dir.join(format!("{name}.radvdump"));
     let file = std::fs::File::create(&out).unwrap();
     let mut cmd = lab.client.command("stdbuf");
     cmd.args(["-oL", "radvdump"]).stdout(file);
@@ -261,7 +232,7 @@ fn radvdump_prints_the_same_for_v6rad_as_for_radvd() {
         let without: String = CLASSIC.replace("    nat64prefix 64:ff9b::/96 {\n    };\n", "");
         theirs = lab.dir.write("radvd.conf", &without);
     }
-    let pid = lab.dir.0.join("radvd.pid");
+    let pid = lab.dir.join("radvd.pid");
     let radvd_text = radvdump_first(&lab, "radvd", || {
         let mut cmd = lab.router.command("radvd");
         cmd.args(["-n", "-m", "stderr", "-C"])
@@ -326,7 +297,7 @@ fn sighup_picks_up_new_interface_prefixes_and_a_late_or_returning_interface() {
     router.sysctl("net.ipv6.conf.default.accept_dad=0");
     client.sysctl("net.ipv6.conf.default.accept_dad=0");
     client.sysctl("net.ipv6.conf.default.router_solicitation_delay=0");
-    let dir = TempDir::new();
+    let dir = TempDir::new("v6ra-e2e");
     // The interface does not exist yet: IgnoreIfMissing waits for it.
     let config = dir.write(
         "radvd.conf",
@@ -395,7 +366,7 @@ fn another_router_that_disagrees_is_counted() {
         };",
     );
     let _daemon = lab.v6rad(&ours, &["--metrics", "127.0.0.1:9562"]);
-    let pid = lab.dir.0.join("radvd.pid");
+    let pid = lab.dir.join("radvd.pid");
     lab.client.sysctl("net.ipv6.conf.all.forwarding=1");
     let mut cmd = lab.client.command("radvd");
     cmd.args(["-n", "-m", "stderr", "-C"])
@@ -423,7 +394,7 @@ fn runs_as_the_user_of_dash_dash_user_and_notifies_readiness() {
     }
     let lab = Lab::new();
     let config = lab.dir.write("radvd.conf", CLASSIC);
-    let sock_path = lab.dir.0.join("notify.sock");
+    let sock_path = lab.dir.join("notify.sock");
     let sock = v6kit_testkit::NotifySocket::bind(&sock_path);
     // Port 99 needs root to bind: it is bound before the switch.
     let mut cmd = lab.router.command(env!("CARGO_BIN_EXE_v6rad"));
@@ -475,7 +446,7 @@ fn advertises_with_only_the_capability_of_its_systemd_unit() {
     // As examples/systemd/v6rad.service starts it, with a high metrics
     // port since CAP_NET_BIND_SERVICE is not among its capabilities;
     // strace records its system calls.
-    let trace = lab.dir.0.join("v6rad.strace");
+    let trace = lab.dir.join("v6rad.strace");
     let launcher = v6kit_testkit::traced_unit_launcher("net_raw", &trace);
     let mut cmd = lab.router.command(&launcher[0]);
     cmd.args(&launcher[1..])

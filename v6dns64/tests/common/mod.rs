@@ -5,14 +5,13 @@
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::{TcpListener, UdpSocket};
 use v6dns64::Zone;
-use v6kit_testkit::{Process, under_ci, which};
+use v6kit_testkit::{Process, TempDir, under_ci, which};
 
 /// The zone the tests ask about.
 pub const ZONE: &str = r#"
@@ -185,19 +184,10 @@ pub fn status(dig_output: &str) -> String {
         .to_owned()
 }
 
-/// A file in a fresh temporary directory for the test.
-pub fn temp_dir(test: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("v6dns64-{test}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-/// Writes `text` to `dir/name` and returns the path.
-pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
+/// A fresh temporary directory for the test, removed with its files when
+/// dropped.
+pub fn temp_dir(test: &str) -> TempDir {
+    TempDir::new(&format!("v6dns64-{test}"))
 }
 
 /// Waits until `f` holds, up to 5 s.
