@@ -231,6 +231,99 @@ fn garbage_does_not_stop_it_answering() {
     assert!(counter(&metrics(&d), "v6dns64_formerr_total") > 0);
 }
 
+/// The bytes of an AAAA query for `v4only.example.` with ID `id`, RD set.
+fn aaaa_query(id: u16) -> Vec<u8> {
+    let mut q = id.to_be_bytes().to_vec();
+    q.extend_from_slice(&[0x01, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
+    for label in ["v4only", "example"] {
+        q.push(label.len() as u8);
+        q.extend_from_slice(label.as_bytes());
+    }
+    q.extend_from_slice(&[0, 0, 28, 0, 1]);
+    q
+}
+
+/// The processors this test may run on.
+fn cpus() -> Vec<usize> {
+    let set = nix::sched::sched_getaffinity(nix::unistd::Pid::from_raw(0)).unwrap();
+    (0..nix::sched::CpuSet::count())
+        .filter(|&c| set.is_set(c).unwrap_or(false))
+        .collect()
+}
+
+/// Each worker reads a socket of its own, and the kernel picks the socket
+/// by the processor that receives the query (on loopback, the sender's).
+/// A query sent from every processor is answered, whether there are fewer
+/// workers than processors, as many, or more.
+#[test]
+fn queries_from_every_processor_are_answered() {
+    let auth = Authority::start(&[ZONE]);
+    let n = cpus().len();
+    for workers in [1, n, n + 1] {
+        let d = start(
+            &auth,
+            &["--allow", "::1/128", "--workers", &workers.to_string()],
+        );
+        for cpu in cpus() {
+            let addr = d.addr;
+            let answered = std::thread::spawn(move || {
+                let mut set = nix::sched::CpuSet::new();
+                set.set(cpu).unwrap();
+                nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(0), &set).unwrap();
+                let s = UdpSocket::bind("[::1]:0").unwrap();
+                s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+                let mut buf = [0u8; 1232];
+                (0..8u16).all(|id| {
+                    s.send_to(&aaaa_query(id), addr).unwrap();
+                    matches!(s.recv_from(&mut buf), Ok((n, _)) if n > 12 && buf[..2] == id.to_be_bytes())
+                })
+            })
+            .join()
+            .unwrap();
+            assert!(
+                answered,
+                "a query sent from CPU {cpu} to {workers} worker(s) went unanswered"
+            );
+        }
+    }
+}
+
+/// The UDP sockets share their address (`SO_REUSEPORT`), which would let
+/// them join another server's sockets on it; the address is bound alone
+/// first, so a second server, or any other socket on it, is refused.
+#[test]
+fn an_address_in_use_is_refused_not_shared() {
+    let auth = Authority::start(&[ZONE]);
+    let d = start(&auth, &["--allow", "::1/128"]);
+    let other = socket2::Socket::new(socket2::Domain::IPV6, socket2::Type::DGRAM, None).unwrap();
+    other.set_reuse_port(true).unwrap();
+    other
+        .bind(&"[::1]:0".parse::<std::net::SocketAddr>().unwrap().into())
+        .unwrap();
+    let other_addr = other.local_addr().unwrap().as_socket().unwrap();
+    for addr in [d.addr, other_addr] {
+        let out = Command::new(env!("CARGO_BIN_EXE_v6dns64d"))
+            .args(["--listen", &addr.to_string()])
+            .args(upstream_args(&auth))
+            .args(["--allow", "::1/128"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(
+            err.contains(&format!("{addr}: Address already in use")),
+            "{err}"
+        );
+    }
+    // The first server still answers.
+    let s = UdpSocket::bind("[::1]:0").unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    s.send_to(&aaaa_query(7), d.addr).unwrap();
+    let mut buf = [0u8; 1232];
+    let (n, _) = s.recv_from(&mut buf).unwrap();
+    assert!(n > 12 && buf[..2] == 7u16.to_be_bytes());
+}
+
 #[test]
 fn static_zones_need_no_upstream() {
     if !have("static_zones_need_no_upstream", "dig") {

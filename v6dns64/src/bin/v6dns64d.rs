@@ -6,11 +6,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
-use tokio::net::{TcpListener, UdpSocket};
+use tokio::net::TcpListener;
 use v6dns64::Dns64;
 use v6dns64::server::config::{Args, Config};
 use v6dns64::server::upstream::Upstreams;
-use v6dns64::server::{Listeners, Server, run};
+use v6dns64::server::{Listeners, Server, run, udp};
 use v6dns64::zone::Zone;
 use v6kit_daemon::notify::notify;
 use v6kit_daemon::privilege::{self, Account};
@@ -87,7 +87,8 @@ fn main() -> ExitCode {
 /// give up its privileges as a whole (capabilities belong to each thread);
 /// held in the standard library's types until the runtime takes them.
 struct Bound {
-    udp: Vec<std::net::UdpSocket>,
+    /// For each listening address, its sockets (one per worker).
+    udp: Vec<Vec<std::net::UdpSocket>>,
     tcp: Vec<std::net::TcpListener>,
     metrics: Option<std::net::TcpListener>,
 }
@@ -106,10 +107,10 @@ fn bind(config: &Config) -> std::io::Result<Bound> {
         };
         for addr in &config.listen {
             let err = |e: std::io::Error| std::io::Error::new(e.kind(), format!("{addr}: {e}"));
-            let udp = UdpSocket::bind(addr).await.map_err(err)?;
+            let udp = udp::bind(*addr, config.workers).map_err(err)?;
             // Port 0 picks the UDP port; TCP takes the same one.
-            let tcp = TcpListener::bind(udp.local_addr()?).await.map_err(err)?;
-            bound.udp.push(udp.into_std()?);
+            let tcp = TcpListener::bind(udp[0].local_addr()?).await.map_err(err)?;
+            bound.udp.push(udp);
             bound.tcp.push(tcp.into_std()?);
         }
         if let Some(addr) = config.metrics {
@@ -125,9 +126,8 @@ async fn serve(config: Config, zones: Vec<Zone>, bound: Bound) -> std::io::Resul
     let shutdown = shutdown_signal()?;
     let mut listeners = Listeners::default();
     for (udp, tcp) in bound.udp.into_iter().zip(bound.tcp) {
-        let udp = UdpSocket::from_std(udp)?;
-        eprintln!("v6dns64d: listening on {} (UDP and TCP)", udp.local_addr()?);
-        listeners.udp.push(udp);
+        eprintln!("v6dns64d: listening on {} (UDP and TCP)", tcp.local_addr()?);
+        listeners.udp.extend(udp);
         listeners.tcp.push(TcpListener::from_std(tcp)?);
     }
     if let Some(l) = bound.metrics {
@@ -142,7 +142,7 @@ async fn serve(config: Config, zones: Vec<Zone>, bound: Bound) -> std::io::Resul
         config.cache_size,
     ));
     notify("READY=1");
-    run(listeners, server, config.workers, shutdown).await;
+    run(listeners, server, shutdown).await;
     eprintln!("v6dns64d: stopped");
     Ok(())
 }

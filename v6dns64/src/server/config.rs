@@ -81,7 +81,9 @@ pub struct Args {
     /// Upstream timeout per attempt, in milliseconds [default: 1500].
     #[arg(long, value_name = "MS")]
     pub timeout_ms: Option<u64>,
-    /// Tasks reading each UDP socket [default: the number of CPUs].
+    /// UDP sockets per listening address, each read by a thread of its
+    /// own, and threads for TCP and upstream queries [default: the number
+    /// of CPUs].
     #[arg(long, value_name = "N")]
     pub workers: Option<usize>,
     /// Check the configuration and the zone files, then exit.

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use hickory_proto::op::{Message, ResponseCode};
 use hickory_proto::rr::{RData, Record};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream, UdpSocket};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, mpsc, watch};
 
 use crate::resolve::{Action, Dns64, Pending};
@@ -203,8 +203,9 @@ impl Server {
 /// The sockets a server runs on.
 #[derive(Debug, Default)]
 pub struct Listeners {
-    /// UDP sockets for queries.
-    pub udp: Vec<UdpSocket>,
+    /// UDP sockets for queries, each read by a worker thread of its own
+    /// ([`udp::bind`] makes one per worker for a listening address).
+    pub udp: Vec<std::net::UdpSocket>,
     /// TCP listeners for queries (RFC 7766).
     pub tcp: Vec<TcpListener>,
     /// A TCP listener for the Prometheus counters, if any.
@@ -215,39 +216,31 @@ pub struct Listeners {
 /// accepting and waits up to [`SHUTDOWN_GRACE`] for the queries in
 /// progress.
 ///
-/// Each UDP socket is read by `workers` threads of its own ([`udp::serve`],
+/// Each UDP socket is read by a thread of its own ([`udp::serve`],
 /// batches of datagrams per system call, no event-loop round trip for a
 /// query that is answered at once). A query that needs the upstreams
 /// becomes a task on the tokio runtime this runs on; TCP is served by
 /// tasks.
-pub async fn run(
-    listeners: Listeners,
-    server: Arc<Server>,
-    workers: usize,
-    shutdown: impl Future<Output = ()>,
-) {
+pub async fn run(listeners: Listeners, server: Arc<Server>, shutdown: impl Future<Output = ()>) {
     let (stop_tx, stop_rx) = watch::channel(false);
     let stop_threads = Arc::new(AtomicBool::new(false));
     // Every task holds a sender; when all are gone, all tasks are done.
     let (done_tx, mut done_rx) = mpsc::channel::<()>(1);
     let mut threads = Vec::new();
     for sock in listeners.udp {
-        let sock = match sock.into_std() {
-            Ok(s) if udp::prepare(&s).is_ok() => Arc::new(s),
-            _ => continue,
-        };
-        for _ in 0..workers.max(1) {
-            let (sock, server, stop, done) = (
-                sock.clone(),
-                server.clone(),
-                stop_threads.clone(),
-                done_tx.clone(),
-            );
-            let runtime = tokio::runtime::Handle::current();
-            threads.push(std::thread::spawn(move || {
-                udp::serve(&sock, &server, &runtime, &stop, &done);
-            }));
+        if udp::prepare(&sock).is_err() {
+            continue;
         }
+        let (sock, server, stop, done) = (
+            Arc::new(sock),
+            server.clone(),
+            stop_threads.clone(),
+            done_tx.clone(),
+        );
+        let runtime = tokio::runtime::Handle::current();
+        threads.push(std::thread::spawn(move || {
+            udp::serve(&sock, &server, &runtime, &stop, &done);
+        }));
     }
     let limit = Arc::new(Semaphore::new(MAX_TCP_CONNECTIONS));
     for l in listeners.tcp {
