@@ -53,8 +53,8 @@ const RCVBUF: usize = 4 << 20;
 /// socket of the processor that received it, and to one picked by a hash
 /// of the addresses when no socket has that processor. Each worker so
 /// reads what one processor received, and no two workers wait on the same
-/// socket's queue: measured against two workers reading one socket, about
-/// 8 % more queries per second at 8 % less CPU per query, client
+/// socket's queue: measured against two workers reading one socket,
+/// 5–8 % more queries per second at 5–8 % less CPU per query, client
 /// included (BENCHMARKS.md).
 ///
 /// A socket joins the group of any socket of the same user already bound
