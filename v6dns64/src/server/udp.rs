@@ -2,10 +2,10 @@
 //!
 //! Each worker thread reads a socket of its own ([`bind`] makes one per
 //! worker for a listening address, and the kernel gives each datagram to
-//! the socket of the processor that received it). It blocks in `recvmmsg(2)` until at least one datagram
-//! is there and takes up to [`BATCH`] at once; the replies it can make at
-//! once (the reply cache, static zones, cached upstream answers) go back in
-//! one `sendmmsg(2)`. Under load that is two system calls per batch rather
+//! the socket of the processor that received it). It blocks in
+//! `recvmmsg(2)` until at least one datagram is there and takes up to
+//! [`BATCH`] at once; the replies it can make at once (the reply cache,
+//! static zones, cached upstream answers) go back in one `sendmmsg(2)`. Under load that is two system calls per batch rather
 //! than per query, which is where a cache-hit answer spends most of its
 //! time. Queries that need the upstreams become tasks on the runtime and
 //! are answered with their own `send_to`.
