@@ -5,10 +5,11 @@
 //! the socket of the processor that received it). It blocks in
 //! `recvmmsg(2)` until at least one datagram is there and takes up to
 //! [`BATCH`] at once; the replies it can make at once (the reply cache,
-//! static zones, cached upstream answers) go back in one `sendmmsg(2)`. Under load that is two system calls per batch rather
-//! than per query, which is where a cache-hit answer spends most of its
-//! time. Queries that need the upstreams become tasks on the runtime and
-//! are answered with their own `send_to`.
+//! static zones, cached upstream answers) go back in one `sendmmsg(2)`.
+//! Under load that is two system calls per batch rather than per query,
+//! which is where a cache-hit answer spends most of its time. Queries that
+//! need the upstreams become tasks on the runtime and are answered with
+//! their own `send_to`.
 
 use std::io::{IoSlice, IoSliceMut};
 use std::net::{SocketAddr, UdpSocket};
