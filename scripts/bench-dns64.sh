@@ -19,7 +19,8 @@
 # The load average is printed before and after, since other work on the
 # machine moves every figure but the CPU times.
 # Both servers get a 4 MB receive buffer; V6_WORKERS sets v6dns64d's
-# threads per socket (default: as many as Unbound's num-threads).
+# workers, each with a socket of its own (default: as many as Unbound's
+# num-threads, which also reads one SO_REUSEPORT socket per thread).
 #
 # Pass: v6dns64d answers at least 1.5 times Unbound's queries per second,
 # loses no query, and has the lower 99th-percentile latency. Exits
