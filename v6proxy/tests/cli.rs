@@ -1,6 +1,6 @@
 //! `v6proxyd relay` on the command line: a bad argument exits 2 naming it,
-//! a bad configuration line exits 1 naming its file, line and token, and
-//! `--check` validates without starting.
+//! a bad configuration line exits 1 naming its file, line and token,
+//! `--check` validates without starting, and an address in use is refused.
 
 use std::process::{Command, Output};
 
@@ -99,4 +99,50 @@ fn an_unknown_user_exits_2_naming_it() {
         "{}",
         stderr(&o)
     );
+}
+
+/// The workers' listeners share their address (`SO_REUSEPORT`), which
+/// would let them join another relay's listeners on it and share its
+/// connections; each address is bound alone first, so a second relay is
+/// refused, and port 0 gives every worker the same port.
+#[test]
+fn an_address_in_use_is_refused_not_shared() {
+    use std::io::{BufRead, BufReader};
+    let mut first = Command::new(env!("CARGO_BIN_EXE_v6proxyd"));
+    first
+        .args(GOOD)
+        .args(["--workers", "2"])
+        .stderr(std::process::Stdio::piped());
+    let mut first = v6kit_testkit::Process::spawn(&mut first);
+    let lines = BufReader::new(first.child_mut().stderr.take().unwrap()).lines();
+    let addr = lines
+        .map_while(Result::ok)
+        .find_map(|l| {
+            let rest = l.split("relaying on ").nth(1)?;
+            Some(rest.split(' ').next()?.to_owned())
+        })
+        .expect("the relay says where it listens");
+    let listening = |port: &str| {
+        let out = v6kit_testkit::run(Command::new("ss").args(["-Htln", "sport", "=", port]));
+        out.lines().count()
+    };
+    let port = addr.rsplit(':').next().unwrap();
+    assert_eq!(listening(port), 2, "one listener per worker on port {port}");
+    let mut args = GOOD.to_vec();
+    args[2] = &addr;
+    let mut second = Command::new(env!("CARGO_BIN_EXE_v6proxyd"));
+    second.args(&args).stderr(std::process::Stdio::piped());
+    let mut second = v6kit_testkit::Process::spawn(&mut second);
+    let status = second
+        .wait_timeout(std::time::Duration::from_secs(10))
+        .expect("a second relay on the same address does not start");
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut second.child_mut().stderr.take().unwrap(), &mut err)
+        .unwrap();
+    assert_eq!(status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!("listen {addr}: Address already in use")),
+        "{err}"
+    );
+    assert_eq!(listening(port), 2, "the first relay's listeners only");
 }

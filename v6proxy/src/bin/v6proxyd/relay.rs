@@ -237,11 +237,19 @@ fn serve(
 ) -> std::io::Result<()> {
     use tokio::signal::unix::{SignalKind, signal};
     // Every listener is bound before anything starts, so that a busy port
-    // is an error at once.
+    // is an error at once. Each address is first bound alone: a listener
+    // with SO_REUSEPORT would join the listeners of any process of the
+    // same user on it and silently share its connections, while a lone
+    // bind fails with "address in use". It also settles port 0 to one
+    // port for all workers.
+    let mut addrs = Vec::new();
+    for addr in &config.listen {
+        addrs.push(bind(*addr, false)?.local_addr()?);
+    }
     let mut sets = Vec::new();
     for _ in 0..workers {
         let mut set = Vec::new();
-        for addr in &config.listen {
+        for addr in &addrs {
             set.push(bind(*addr, workers > 1)?);
         }
         sets.push(set);

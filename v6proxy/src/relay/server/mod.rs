@@ -15,6 +15,7 @@ pub mod resolve;
 
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
@@ -149,7 +150,9 @@ pub async fn run(listeners: Vec<TcpListener>, relay: Arc<Relay>, shutdown: impl 
     shutdown.await;
     let _ = stop_tx.send(true);
     while loops.join_next().await.is_some() {}
-    let open = max as usize - permits.available_permits();
+    // Counted by the connections themselves: the free permits would also
+    // miss those that other workers' accept loops or drains hold.
+    let open = relay.metrics.active.load(Ordering::Relaxed);
     let drain = relay.config.timeouts.drain;
     if open > 0 {
         tracing::info!("shutting down: {open} connection(s) open, draining for up to {drain:?}");
@@ -158,7 +161,7 @@ pub async fn run(listeners: Vec<TcpListener>, relay: Arc<Relay>, shutdown: impl 
         .await
         .is_err()
     {
-        let open = max as usize - permits.available_permits();
+        let open = relay.metrics.active.load(Ordering::Relaxed);
         tracing::warn!("drain timeout: cutting {open} connection(s)");
         let _ = cut_tx.send(true);
         let _ = tokio::time::timeout(std::time::Duration::from_secs(2), permits.acquire_many(max))
