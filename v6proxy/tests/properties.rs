@@ -66,6 +66,10 @@ proptest! {
     ) {
         let hello = client_hello(&name, pad, record);
         let limits = Limits::default();
+        // A hello cut into records so small that their headers take it past
+        // the buffer is refused as too large (a unit test of the peeker
+        // checks that); here, every hello that fits.
+        prop_assume!(hello.len() <= limits.buffer_len());
         let whole = peek(&hello, &limits);
         prop_assert_eq!(&whole, &Peek::Found(Protocol::Tls, name.parse().unwrap()));
         prop_assert_eq!(answer_in_segments(&hello, &cuts, &limits), whole);
