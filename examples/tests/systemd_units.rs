@@ -34,7 +34,7 @@ const UNITS: &[(&str, &str, &[&str], bool, bool)] = &[
         "v6proxyd-relay.service",
         "v6proxyd",
         &["CAP_NET_BIND_SERVICE"],
-        false,
+        true,
         false,
     ),
     (

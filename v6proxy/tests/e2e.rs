@@ -295,6 +295,47 @@ fn runs_as_the_user_of_dash_dash_user_on_ports_80_and_443() {
     assert_eq!(code, "200", "{body}");
 }
 
+/// SIGHUP reads the configuration file again: new connections follow the
+/// new routes; a bad file is refused and the running routes kept.
+#[test]
+fn sighup_reloads_the_routes_and_a_bad_file_keeps_them() {
+    if !root_or_skip("sighup_reloads_the_routes_and_a_bad_file_keeps_them", TOOLS) {
+        return;
+    }
+    let lab = Lab::new("reload");
+    let conf = lab.dir.write(
+        "relay.conf",
+        &format!("route old.example.test [{BACKEND}]:80\n"),
+    );
+    let mut relay = lab.relay(&["--config", conf.to_str().unwrap()]);
+    assert_eq!(lab.curl("http://old.example.test/").0, "200");
+    assert_eq!(lab.curl("http://new.example.test/").0, "421");
+
+    lab.dir.write(
+        "relay.conf",
+        &format!("route new.example.test [{BACKEND}]:80\n"),
+    );
+    relay.signal("HUP");
+    assert!(
+        wait_until(Duration::from_secs(5), || lab
+            .curl("http://new.example.test/")
+            .0
+            == "200"),
+        "the new route is followed after SIGHUP"
+    );
+    assert_eq!(lab.curl("http://old.example.test/").0, "421");
+    // The routes given as flags stay.
+    assert_eq!(lab.curl("http://http.example.test/").0, "200");
+
+    lab.dir
+        .write("relay.conf", "route new.example.test not-an-address\n");
+    relay.signal("HUP");
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(relay.is_running(), "a bad file does not stop the relay");
+    assert_eq!(lab.curl("http://new.example.test/").0, "200");
+    assert_eq!(lab.curl("http://old.example.test/").0, "421");
+}
+
 #[test]
 fn relays_with_only_the_capability_of_its_systemd_unit() {
     if !root_or_skip(

@@ -145,57 +145,49 @@ impl RelayArgs {
     }
 }
 
-pub(crate) fn main(args: RelayArgs) -> ExitCode {
+/// Why a configuration could not be loaded, and the exit status it means
+/// at start: 2 when a command-line flag is at fault, 1 otherwise.
+struct LoadError {
+    message: String,
+    status: u8,
+}
+
+/// The configuration of the file (if any) and the flags, and its router.
+fn load(args: &RelayArgs) -> Result<(Config, v6proxy::relay::route::Router), LoadError> {
+    let fail = |message: String, status: u8| LoadError { message, status };
     let mut builder = Builder::default();
     if let Some(path) = &args.config {
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) => {
-                eprintln!("v6proxyd: {}: {e}", path.display());
-                return ExitCode::FAILURE;
-            }
-        };
-        if let Err(e) = builder.file(&text, &path.display().to_string()) {
-            eprintln!("v6proxyd: {e}");
-            return ExitCode::FAILURE;
-        }
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| fail(format!("{}: {e}", path.display()), 1))?;
+        builder
+            .file(&text, &path.display().to_string())
+            .map_err(|e| fail(e.to_string(), 1))?;
     }
     for (flag, line) in args.lines() {
         // A bad flag is a bad argument: exit 2, naming it.
-        if let Err(e) = builder.line(&line, flag, 0) {
-            eprintln!("v6proxyd: {e}");
-            return ExitCode::from(2);
-        }
+        builder
+            .line(&line, flag, 0)
+            .map_err(|e| fail(e.to_string(), 2))?;
     }
     let from_file = args.config.is_some();
-    let bad = if from_file {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::from(2)
-    };
-    let config = match builder.finish() {
-        Ok(c) => c,
+    let config = builder
+        .finish()
+        .map_err(|e| fail(e.to_string(), if from_file { 1 } else { 2 }))?;
+    let host =
+        host::addresses().map_err(|e| fail(format!("cannot list the host's addresses: {e}"), 1))?;
+    let router = config.router(host).map_err(|e| {
+        let status = if e.line > 0 || from_file { 1 } else { 2 };
+        fail(e.to_string(), status)
+    })?;
+    Ok((config, router))
+}
+
+pub(crate) fn main(args: RelayArgs) -> ExitCode {
+    let (config, router) = match load(&args) {
+        Ok(loaded) => loaded,
         Err(e) => {
-            eprintln!("v6proxyd: {e}");
-            return bad;
-        }
-    };
-    let host = match host::addresses() {
-        Ok(h) => h,
-        Err(e) => {
-            eprintln!("v6proxyd: cannot list the host's addresses: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let router = match config.router(host) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("v6proxyd: {e}");
-            return if e.line > 0 || from_file {
-                ExitCode::FAILURE
-            } else {
-                ExitCode::from(2)
-            };
+            eprintln!("v6proxyd: {}", e.message);
+            return ExitCode::from(e.status);
         }
     };
     if args.check {
@@ -216,7 +208,7 @@ pub(crate) fn main(args: RelayArgs) -> ExitCode {
         || std::thread::available_parallelism().map_or(1, |n| n.get()),
         usize::from,
     );
-    match serve(config, router, workers, user) {
+    match serve(&args, config, router, workers, user) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("v6proxyd: {e}");
@@ -228,8 +220,9 @@ pub(crate) fn main(args: RelayArgs) -> ExitCode {
 /// Serves with `workers` threads, each with its own single-threaded
 /// runtime and its own `SO_REUSEPORT` listeners, so that a connection
 /// stays on the thread that accepted it; the main thread handles signals
-/// and the metrics endpoint.
+/// (SIGHUP: [`reload`]) and the metrics endpoint.
 fn serve(
+    args: &RelayArgs,
     config: Config,
     router: v6proxy::relay::route::Router,
     workers: usize,
@@ -255,16 +248,18 @@ fn serve(
         sets.push(set);
     }
     let metrics_addr = config.metrics;
+    let started = config.clone();
     let relay = Arc::new(Relay::new(config, router));
     let main_rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let (mut term, mut int) = main_rt.block_on(async {
+    let (mut term, mut int, mut hup) = main_rt.block_on(async {
         // Before anything is served, so that an early signal is caught.
         let signals = (
             signal(SignalKind::terminate())?,
             signal(SignalKind::interrupt())?,
+            signal(SignalKind::hangup())?,
         );
         if let Some(addr) = metrics_addr {
             let l = TcpListener::bind(addr)
@@ -308,9 +303,16 @@ fn serve(
     main_rt.block_on(async {
         notify("READY=1");
         // The metrics endpoint is served on this thread meanwhile.
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = int.recv() => {}
+        loop {
+            tokio::select! {
+                _ = term.recv() => break,
+                _ = int.recv() => break,
+                _ = hup.recv() => {
+                    v6kit_daemon::notify::reloading();
+                    reload(args, &started, &relay);
+                    notify("READY=1");
+                }
+            }
         }
         notify("STOPPING=1");
         tracing::info!("shutting down");
@@ -324,6 +326,36 @@ fn serve(
         .await;
     });
     Ok(())
+}
+
+/// SIGHUP: reads the configuration file and the flags again; connections
+/// that start from now follow the new routes, backend prefixes, resolver,
+/// PROXY protocol settings and timeouts, open ones keep theirs. A bad
+/// configuration is logged (file:line and token) and the running one
+/// kept. Listeners, the metrics address and the connection limit stay as
+/// started: changing them takes a restart, and a reload says so.
+fn reload(args: &RelayArgs, started: &Config, relay: &Relay) {
+    let (config, router) = match load(args) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            tracing::error!("reload: {}; keeping the running configuration", e.message);
+            return;
+        }
+    };
+    for (what, changed) in [
+        ("listen", config.listen != started.listen),
+        ("metrics", config.metrics != started.metrics),
+        (
+            "max-connections",
+            config.max_connections != started.max_connections,
+        ),
+    ] {
+        if changed {
+            tracing::warn!("reload: {what} changed; it takes a restart to apply");
+        }
+    }
+    relay.reload(config, router);
+    tracing::info!("reload: configuration applied");
 }
 
 /// A listener on `addr`, with a long accept queue; an IPv6 wildcard

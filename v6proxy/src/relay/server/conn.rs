@@ -74,7 +74,8 @@ async fn serve(
     record: &mut Record,
     progress: &Progress,
 ) -> Outcome {
-    let config = &relay.config;
+    let routing = relay.routing();
+    let config = &routing.config;
     let _ = client.set_nodelay(true);
     let Ok(local) = client.local_addr() else {
         return Outcome::ClosedEarly;
@@ -111,14 +112,14 @@ async fn serve(
     record.name = Some(name.clone());
 
     // 2. The backend.
-    let target = match relay.router.route(&name, local.port()) {
+    let target = match routing.router.route(&name, local.port()) {
         Decision::Connect(t) => t,
         Decision::Resolve { port, proxy } => {
-            let Some(resolver) = &relay.resolver else {
+            let Some(resolver) = &routing.resolver else {
                 return Outcome::Denied(Denied::NoRoute);
             };
             match resolver.aaaa(&name, config.timeouts.connect).await {
-                Ok(addrs) => match relay.router.pick(&addrs, port, proxy) {
+                Ok(addrs) => match routing.router.pick(&addrs, port, proxy) {
                     Ok(t) => t,
                     Err(d) => return refuse(&mut client, Some(protocol), Outcome::Denied(d)).await,
                 },

@@ -14,8 +14,8 @@ pub mod pump;
 pub mod resolve;
 
 use std::future::Future;
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, RwLock};
 
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
@@ -93,35 +93,72 @@ impl std::fmt::Display for Outcome {
     }
 }
 
-/// What every connection shares: the configuration, the router, the
-/// resolver and the counters.
+/// What a connection routes by: the configuration, the router built from
+/// it and the resolver it names. A reload replaces it as a whole.
 #[derive(Debug)]
-pub struct Relay {
+pub struct Routing {
     /// The configuration.
     pub config: Config,
     /// The routing table and its policy.
     pub router: Router,
     /// The AAAA resolver, if configured.
-    pub resolver: Option<Resolver>,
+    pub resolver: Option<Arc<Resolver>>,
+}
+
+/// What every connection shares: the routing, the counters and the
+/// connection limit.
+#[derive(Debug)]
+pub struct Relay {
+    routing: RwLock<Arc<Routing>>,
     /// The counters.
     pub metrics: Metrics,
     /// One permit per connection that may be open: shared by every
     /// [`run`] serving this relay (one per worker thread).
     pub permits: Arc<Semaphore>,
+    /// The number of permits: `max-connections` as the relay started.
+    max_connections: u32,
 }
 
 impl Relay {
     /// The relay for `config` with `router` (see [`Config::router`]).
     pub fn new(config: Config, router: Router) -> Relay {
+        let max = config.max_connections.min(Semaphore::MAX_PERMITS);
         Relay {
-            resolver: config.resolver.map(Resolver::new),
-            permits: Arc::new(Semaphore::new(
-                config.max_connections.min(Semaphore::MAX_PERMITS),
-            )),
+            routing: RwLock::new(Arc::new(Routing {
+                resolver: config.resolver.map(|r| Arc::new(Resolver::new(r))),
+                config,
+                router,
+            })),
+            metrics: Metrics::default(),
+            permits: Arc::new(Semaphore::new(max)),
+            max_connections: u32::try_from(max).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// The routing a connection that starts now follows to its end.
+    pub fn routing(&self) -> Arc<Routing> {
+        self.routing
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Routes the connections that start from now by `config` and
+    /// `router`; open connections keep the routing they started with. The
+    /// resolver, with what it has cached, is kept when its address is the
+    /// same. What the relay was started with stays: its listeners, metrics
+    /// address and connection limit (they take a restart).
+    pub fn reload(&self, config: Config, router: Router) {
+        let mut routing = self.routing.write().unwrap_or_else(|e| e.into_inner());
+        let resolver = match (&routing.resolver, config.resolver) {
+            (Some(r), Some(addr)) if routing.config.resolver == Some(addr) => Some(r.clone()),
+            (_, addr) => addr.map(|a| Arc::new(Resolver::new(a))),
+        };
+        *routing = Arc::new(Routing {
             config,
             router,
-            metrics: Metrics::default(),
-        }
+            resolver,
+        });
     }
 }
 
@@ -133,7 +170,7 @@ impl Relay {
 /// waits at shutdown until every connection of the relay has ended or its
 /// drain timeout has passed, then cuts its own.
 pub async fn run(listeners: Vec<TcpListener>, relay: Arc<Relay>, shutdown: impl Future) {
-    let max = relay.config.max_connections.min(Semaphore::MAX_PERMITS) as u32;
+    let max = relay.max_connections;
     let permits = relay.permits.clone();
     let (stop_tx, stop_rx) = watch::channel(false);
     let (cut_tx, cut_rx) = watch::channel(false);
@@ -153,7 +190,7 @@ pub async fn run(listeners: Vec<TcpListener>, relay: Arc<Relay>, shutdown: impl 
     // Counted by the connections themselves: the free permits would also
     // miss those that other workers' accept loops or drains hold.
     let open = relay.metrics.active.load(Ordering::Relaxed);
-    let drain = relay.config.timeouts.drain;
+    let drain = relay.routing().config.timeouts.drain;
     if open > 0 {
         tracing::info!("shutting down: {open} connection(s) open, draining for up to {drain:?}");
     }
