@@ -7,9 +7,7 @@ use core::net::{Ipv6Addr, SocketAddrV6};
 use std::io::{self, IoSlice};
 use std::mem::MaybeUninit;
 
-use socket2::{
-    Domain, MaybeUninitSlice, MsgHdr, MsgHdrMut, Protocol, SockAddr, SockRef, Socket, Type,
-};
+use socket2::{MaybeUninitSlice, MsgHdr, MsgHdrMut, SockAddr, SockRef};
 use tokio::io::Interest;
 use tokio::net::UdpSocket;
 
@@ -56,17 +54,11 @@ impl IcmpSocket {
     /// Opens the socket on interface `name` (index `index`), joined to
     /// `groups`.
     pub(crate) fn open(name: &str, index: u32, groups: &[Ipv6Addr]) -> io::Result<Self> {
-        let s = Socket::new(Domain::IPV6, Type::RAW, Some(Protocol::ICMPV6))?;
-        s.bind_device(Some(name.as_bytes()))?;
-        s.set_multicast_hops_v6(255)?;
-        s.set_unicast_hops_v6(255)?;
-        s.set_multicast_loop_v6(false)?;
-        s.set_multicast_if_v6(index)?;
+        let s = v6kit_daemon::link::nd_socket(name, index)?;
         for group in groups {
             s.join_multicast_v6(group, index)?;
         }
         s.set_recv_hoplimit_v6(true)?;
-        s.set_nonblocking(true)?;
         Ok(IcmpSocket {
             fd: UdpSocket::from_std(std::net::UdpSocket::from(s))?,
             index,

@@ -94,16 +94,10 @@ impl Sender {
     /// Opens a raw ICMPv6 socket bound to interface `name` (index `index`),
     /// sending with hop limit 255 (RFC 4861 section 7.1).
     pub(crate) fn open(name: &str, index: u32) -> io::Result<Self> {
-        let s = Socket::new(Domain::IPV6, Type::RAW, Some(Protocol::ICMPV6))?;
-        s.bind_device(Some(name.as_bytes()))?;
-        s.set_multicast_hops_v6(255)?;
-        s.set_unicast_hops_v6(255)?;
-        s.set_multicast_loop_v6(false)?;
-        s.set_multicast_if_v6(index)?;
+        let s = v6kit_daemon::link::nd_socket(name, index)?;
         // The socket only sends; ICMPv6 that arrives for the host would
         // queue here unread, so keep the queue at the kernel's minimum.
         s.set_recv_buffer_size(1)?;
-        s.set_nonblocking(true)?;
         Ok(Sender { socket: s, index })
     }
 
