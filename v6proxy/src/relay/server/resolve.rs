@@ -4,7 +4,8 @@
 //! random id, RFC 5452 §9.2), over UDP with EDNS0 offering
 //! [`EDNS_PAYLOAD`] octets (RFC 6891); a truncated answer is asked again
 //! over TCP (RFC 7766 §5). Answers come from a small cache that keeps them
-//! for their TTL, at most [`MAX_TTL`].
+//! for their TTL (negative ones for their SOA's negative TTL, RFC 2308), at
+//! most [`MAX_TTL`].
 
 use std::collections::HashMap;
 use std::io;
@@ -115,21 +116,7 @@ impl Resolver {
             reply = self.over_tcp(&q, &bytes).await?;
         }
         match reply.metadata.response_code {
-            ResponseCode::NoError | ResponseCode::NXDomain => {
-                let mut ttl = MAX_TTL;
-                let addrs = reply
-                    .answers
-                    .iter()
-                    .filter_map(|r| match &r.data {
-                        RData::AAAA(a) => {
-                            ttl = ttl.min(Duration::from_secs(r.ttl.into()));
-                            Some(a.0)
-                        }
-                        _ => None,
-                    })
-                    .collect();
-                Ok((addrs, ttl))
-            }
+            ResponseCode::NoError | ResponseCode::NXDomain => Ok(addresses(&reply)),
             code => Err(LookupError::Failed(code)),
         }
     }
@@ -174,6 +161,33 @@ impl Resolver {
     }
 }
 
+/// The AAAA addresses of a NOERROR or NXDOMAIN `reply`, and how long they
+/// may be kept: the smallest TTL among them, or for no address (a negative
+/// answer) the smaller of the SOA record's TTL and its MINIMUM field (RFC
+/// 2308 section 5), never more than [`MAX_TTL`].
+fn addresses(reply: &Message) -> (Vec<Ipv6Addr>, Duration) {
+    let mut ttl = MAX_TTL;
+    let addrs: Vec<Ipv6Addr> = reply
+        .answers
+        .iter()
+        .filter_map(|r| match &r.data {
+            RData::AAAA(a) => {
+                ttl = ttl.min(Duration::from_secs(r.ttl.into()));
+                Some(a.0)
+            }
+            _ => None,
+        })
+        .collect();
+    if addrs.is_empty() {
+        for r in &reply.authorities {
+            if let RData::SOA(soa) = &r.data {
+                ttl = ttl.min(Duration::from_secs(r.ttl.min(soa.minimum).into()));
+            }
+        }
+    }
+    (addrs, ttl)
+}
+
 /// `bytes` parsed, if they are a reply to `q`: its id and its question.
 fn reply_to(q: &Message, bytes: &[u8]) -> Option<Message> {
     let m = Message::from_vec(bytes).ok()?;
@@ -187,7 +201,7 @@ fn reply_to(q: &Message, bytes: &[u8]) -> Option<Message> {
 mod tests {
     use super::*;
     use hickory_proto::rr::Record;
-    use hickory_proto::rr::rdata::AAAA;
+    use hickory_proto::rr::rdata::{AAAA, SOA};
     use tokio::net::TcpListener;
 
     fn name() -> HostName {
@@ -244,6 +258,43 @@ mod tests {
             }
         });
         addr
+    }
+
+    /// A negative answer is kept for its SOA's negative TTL (the smaller of
+    /// the record's TTL and MINIMUM), a positive one for its smallest TTL,
+    /// both at most [`MAX_TTL`].
+    #[test]
+    fn answers_are_kept_for_their_ttl_and_negative_ones_for_the_soa_s() {
+        let owner = Name::from_ascii("example.test.").unwrap();
+        let soa = |ttl: u32, minimum: u32| {
+            let rdata = SOA::new(owner.clone(), owner.clone(), 1, 3600, 600, 86400, minimum);
+            Record::from_rdata(owner.clone(), ttl, RData::SOA(rdata))
+        };
+        let a = Ipv6Addr::new(0x2001, 0xdb8, 1, 0, 0, 0, 0, 10);
+        for (answers, soas, want) in [
+            (vec![(a, 30), (a, 20)], vec![], (vec![a, a], 20)),
+            (vec![(a, 3600)], vec![], (vec![a], 60)),
+            (vec![], vec![(300, 5)], (vec![], 5)),
+            (vec![], vec![(7, 300)], (vec![], 7)),
+            (vec![], vec![(3600, 3600)], (vec![], 60)),
+            (vec![], vec![], (vec![], 60)),
+            // An address answer ignores the SOA beside it.
+            (vec![(a, 40)], vec![(300, 5)], (vec![a], 40)),
+        ] {
+            let mut m = Message::query();
+            m.metadata.message_type = MessageType::Response;
+            for (addr, ttl) in answers {
+                m.add_answer(Record::from_rdata(
+                    owner.clone(),
+                    ttl,
+                    RData::AAAA(AAAA(addr)),
+                ));
+            }
+            for (ttl, minimum) in soas {
+                m.add_authority(soa(ttl, minimum));
+            }
+            assert_eq!(addresses(&m), (want.0, Duration::from_secs(want.1)));
+        }
     }
 
     #[tokio::test]
