@@ -153,22 +153,17 @@ fn systemd_analyze_verify_accepts_every_unit() {
         );
         return;
     };
-    let dir = std::env::temp_dir().join(format!("v6kit-units-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = v6kit_testkit::TempDir::new("v6kit-units");
     let stand_in = |program: &str| {
-        let p = dir.join(program);
-        std::fs::write(&p, "#!/bin/sh\nexit 0\n").unwrap();
+        let p = dir.write(program, "#!/bin/sh\nexit 0\n");
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
     };
     let mut files = Vec::new();
     for (unit, program, ..) in UNITS {
         stand_in(program);
         let text = std::fs::read_to_string(units_dir().join(unit)).unwrap();
-        let text = text.replace("/usr/local/bin/", &format!("{}/", dir.display()));
-        let path = dir.join(unit);
-        std::fs::write(&path, text).unwrap();
-        files.push(path);
+        let text = text.replace("/usr/local/bin/", &format!("{}/", dir.path().display()));
+        files.push(dir.write(unit, &text));
     }
     let out = Command::new(&analyze)
         .args(["verify", "--man=no"])
@@ -192,7 +187,6 @@ fn systemd_analyze_verify_accepts_every_unit() {
             String::from_utf8_lossy(&security.stderr)
         );
     }
-    let _ = std::fs::remove_dir_all(&dir);
     let said = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
-use v6kit_testkit::{Netns, root_or_skip, under_ci, veth, wait_until};
+use v6kit_testkit::{Netns, TempDir, root_or_skip, under_ci, veth, wait_until};
 
 const CONFIG: &str = r#"interface eth0 {
     AdvSendAdvert on;
@@ -21,20 +21,6 @@ const CONFIG: &str = r#"interface eth0 {
     nat64prefix 64:ff9b::/96 { AdvValidLifetime 600; };
 };
 "#;
-
-/// A file in the temporary directory, removed on drop (also when the test
-/// fails).
-struct TempFile(PathBuf);
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
-fn temp(name: &str) -> TempFile {
-    TempFile(std::env::temp_dir().join(format!("v6-ra-dump-{}-{name}", std::process::id())))
-}
 
 fn v6rad() -> Option<PathBuf> {
     let path = PathBuf::from(env!("CARGO_BIN_EXE_v6")).with_file_name("v6rad");
@@ -68,10 +54,9 @@ fn dump_shows_pref64_and_captive_portal() {
     };
     let both_ready = || has_link_local(&router) && has_link_local(&client);
     assert!(wait_until(Duration::from_secs(10), both_ready));
-    let config = temp("radvd.conf");
-    std::fs::write(&config.0, CONFIG).unwrap();
-    let (text_file, json_file) = (temp("text"), temp("json"));
-    let (text_path, json_path) = (&text_file.0, &json_file.0);
+    let dir = TempDir::new("v6-ra-dump");
+    let config = dir.write("radvd.conf", CONFIG);
+    let (text_path, json_path) = (&dir.join("text"), &dir.join("json"));
     let mut text_cmd = client.command(env!("CARGO_BIN_EXE_v6"));
     text_cmd
         .args(["ra", "dump", "eth0", "-n", "1"])
@@ -85,7 +70,7 @@ fn dump_shows_pref64_and_captive_portal() {
     // Both must be listening before the first advertisement.
     std::thread::sleep(Duration::from_millis(300));
     let mut cmd = router.command(daemon.to_str().unwrap());
-    cmd.arg("-C").arg(&config.0).stdout(Stdio::null());
+    cmd.arg("-C").arg(&config).stdout(Stdio::null());
     let _daemon = router.spawn(&mut cmd);
 
     let text_status = text_dump.wait_timeout(Duration::from_secs(15));

@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
@@ -14,6 +14,7 @@ use pcap_file::pcap::{PcapHeader, PcapPacket, PcapReader, PcapWriter};
 use pcap_file::pcapng::blocks::enhanced_packet::EnhancedPacketBlock;
 use pcap_file::pcapng::blocks::interface_description::InterfaceDescriptionBlock;
 use pcap_file::pcapng::{Block, PcapNgWriter};
+use v6kit_testkit::TempDir;
 
 const SUITE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -122,23 +123,6 @@ fn read_pcap(path: &Path) -> (DataLink, Vec<Vec<u8>>) {
     (link, packets)
 }
 
-/// A scratch directory for one test, removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("v6-xlat-{name}-{}", std::process::id()));
-        fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
 fn v6(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_v6"))
         .args(args)
@@ -184,27 +168,27 @@ fn translate_and_compare(capture: &Path, out: &Path, pairs: &[Pair]) {
 #[test]
 fn raw_ip_pcap() {
     let pairs = baseline_pairs();
-    let dir = Scratch::new("raw");
+    let dir = TempDir::new("v6-xlat-raw");
     let frames: Vec<Vec<u8>> = pairs.iter().map(|p| p.input.clone()).collect();
-    let capture = dir.0.join("in.pcap");
+    let capture = dir.join("in.pcap");
     write_pcap(&capture, DataLink::RAW, &frames);
-    translate_and_compare(&capture, &dir.0.join("out.pcap"), &pairs);
+    translate_and_compare(&capture, &dir.join("out.pcap"), &pairs);
 }
 
 #[test]
 fn ethernet_pcapng_with_other_traffic() {
     let pairs = baseline_pairs();
-    let dir = Scratch::new("ethernet");
+    let dir = TempDir::new("v6-xlat-ethernet");
     let mut frames: Vec<Vec<u8>> = pairs.iter().map(|p| ethernet(&p.input)).collect();
     // An ARP request in the middle is skipped, not translated.
     let mut arp = vec![0xff; 6];
     arp.extend_from_slice(&[0x02, 0, 0, 0, 0, 2, 0x08, 0x06]);
     arp.extend_from_slice(&[0; 28]);
     frames.insert(3, arp);
-    let capture = dir.0.join("in.pcapng");
+    let capture = dir.join("in.pcapng");
     write_pcapng(&capture, DataLink::ETHERNET, &frames);
 
-    let out = dir.0.join("out.pcap");
+    let out = dir.join("out.pcap");
     let mut args = [&["xlat"][..], JOOL_SIIT].concat();
     args.extend([
         "--json",
@@ -222,18 +206,18 @@ fn ethernet_pcapng_with_other_traffic() {
     assert_eq!(summary["written"], written);
 
     // The same packets as from the raw capture.
-    let raw = dir.0.join("raw.pcap");
+    let raw = dir.join("raw.pcap");
     write_pcap(
         &raw,
         DataLink::RAW,
         &pairs.iter().map(|p| p.input.clone()).collect::<Vec<_>>(),
     );
-    translate_and_compare(&raw, &dir.0.join("raw-out.pcap"), &pairs);
+    translate_and_compare(&raw, &dir.join("raw-out.pcap"), &pairs);
 }
 
 #[test]
 fn drops_are_counted_by_reason() {
-    let dir = Scratch::new("drops");
+    let dir = TempDir::new("v6-xlat-drops");
     // An IPv6 packet to an address outside every mapping, and garbage.
     let mut unmapped = vec![0x60, 0, 0, 0, 0, 8, 17, 64];
     unmapped.extend_from_slice(
@@ -250,9 +234,9 @@ fn drops_are_counted_by_reason() {
     );
     unmapped.extend_from_slice(&[0, 1, 0, 2, 0, 8, 0, 0]);
     let garbage = vec![0x45, 0xff, 0x00];
-    let capture = dir.0.join("in.pcap");
+    let capture = dir.join("in.pcap");
     write_pcap(&capture, DataLink::RAW, &[unmapped, garbage]);
-    let out = dir.0.join("out.pcap");
+    let out = dir.join("out.pcap");
     let mut args = [&["xlat"][..], JOOL_SIIT].concat();
     args.extend([
         "--json",
@@ -280,14 +264,14 @@ fn tcpdump_reads_the_output() {
         return;
     }
     let pairs = baseline_pairs();
-    let dir = Scratch::new("tcpdump");
-    let capture = dir.0.join("in.pcap");
+    let dir = TempDir::new("v6-xlat-tcpdump");
+    let capture = dir.join("in.pcap");
     write_pcap(
         &capture,
         DataLink::RAW,
         &pairs.iter().map(|p| p.input.clone()).collect::<Vec<_>>(),
     );
-    let out = dir.0.join("out.pcap");
+    let out = dir.join("out.pcap");
     let mut args = [&["xlat"][..], JOOL_SIIT].concat();
     args.extend([
         "--in",
@@ -315,11 +299,11 @@ fn tcpdump_reads_the_output() {
 
 #[test]
 fn bad_arguments_exit_2_naming_them() {
-    let dir = Scratch::new("bad");
-    let capture = dir.0.join("in.pcap");
+    let dir = TempDir::new("v6-xlat-bad");
+    let capture = dir.join("in.pcap");
     write_pcap(&capture, DataLink::RAW, &[]);
     let c = capture.to_str().unwrap();
-    let o = dir.0.join("out.pcap");
+    let o = dir.join("out.pcap");
     let o = o.to_str().unwrap();
     for (args, token) in [
         (

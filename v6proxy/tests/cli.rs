@@ -72,14 +72,12 @@ fn bad_arguments_exit_2_naming_the_flag() {
 
 #[test]
 fn a_bad_file_line_names_file_line_and_token() {
-    let path = std::env::temp_dir().join(format!("v6proxy-cli-{}.conf", std::process::id()));
-    std::fs::write(
-        &path,
+    let dir = v6kit_testkit::TempDir::new("v6proxy-cli");
+    let path = dir.write(
+        "relay.conf",
         "listen 127.0.0.1:0\nbackend-prefix 2001:db8:1::/64\n\nroute a.example [2001:db8:1::1]:80\nmax-connections lots\n",
-    )
-    .unwrap();
+    );
     let o = v6proxyd(&["relay", "-c", path.to_str().unwrap(), "--check"]);
-    let _ = std::fs::remove_file(&path);
     assert_eq!(o.status.code(), Some(1));
     assert!(
         stderr(&o).contains(&format!("{}:5: \"lots\"", path.display())),

@@ -12,10 +12,9 @@
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use v6kit_testkit::{Netns, Process, root_or_skip, veth, wait_until};
+use v6kit_testkit::{Netns, Process, TempDir, root_or_skip, veth, wait_until};
 
 const WAIT: Duration = Duration::from_secs(10);
 const TOOLS: &[&str] = &["ip", "ping", "sysctl", "curl"];
@@ -34,26 +33,12 @@ proxy ext0 {
 }
 ";
 
-/// A configuration file for one test, removed on drop.
-struct TempFile(PathBuf);
-
-impl TempFile {
-    fn new(text: &str) -> Self {
-        static N: AtomicU32 = AtomicU32::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "v6proxy-ndp-{}-{}.conf",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::write(&path, text).unwrap();
-        TempFile(path)
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
+/// A configuration file holding `text`, in a directory of its own that is
+/// removed, with whatever the test writes beside the file, on drop.
+fn conf_file(text: &str) -> (TempDir, PathBuf) {
+    let dir = TempDir::new("v6proxy-ndp");
+    let path = dir.write("ndppd.conf", text);
+    (dir, path)
 }
 
 /// The three machines and their links; everything goes with the
@@ -153,8 +138,8 @@ fn iface_rule_joins_the_two_links_and_answers_only_for_present_addresses() {
     assert!(!Lab::ping(&lab.router, "2001:db8::100"));
     assert!(!Lab::ping(&lab.internal, "2001:db8::1"));
 
-    let conf = TempFile::new(IFACE_CONF);
-    let path = conf.0.to_str().unwrap();
+    let (_dir, conf) = conf_file(IFACE_CONF);
+    let path = conf.to_str().unwrap();
     let check = lab.middle.output(
         env!("CARGO_BIN_EXE_v6proxyd"),
         &["ndp", "--check", "-c", path],
@@ -205,8 +190,8 @@ fn runs_as_the_user_of_dash_dash_user_and_still_adds_routes() {
         return;
     }
     let lab = Lab::new();
-    let conf = TempFile::new(IFACE_CONF);
-    let daemon = lab.v6proxyd(&["--config", conf.0.to_str().unwrap(), "--user", "nobody"]);
+    let (_dir, conf) = conf_file(IFACE_CONF);
+    let daemon = lab.v6proxyd(&["--config", conf.to_str().unwrap(), "--user", "nobody"]);
     // Packet sockets, all-multicast mode and the autowired route are all
     // made after the switch, with the capabilities kept for them.
     assert!(
@@ -236,15 +221,15 @@ fn proxies_with_only_the_capabilities_of_its_systemd_unit() {
         return;
     }
     let lab = Lab::new();
-    let conf = TempFile::new(IFACE_CONF);
+    let (_dir, conf) = conf_file(IFACE_CONF);
     // As examples/systemd/v6proxyd-ndp.service starts it; strace records
     // its system calls.
-    let trace = conf.0.with_extension("strace");
+    let trace = conf.with_extension("strace");
     let launcher = v6kit_testkit::traced_unit_launcher("net_admin,net_raw", &trace);
     let mut cmd = lab.middle.command(&launcher[0]);
     cmd.args(&launcher[1..])
         .arg(env!("CARGO_BIN_EXE_v6proxyd"))
-        .args(["ndp", "--config", conf.0.to_str().unwrap()])
+        .args(["ndp", "--config", conf.to_str().unwrap()])
         .stdout(Stdio::null());
     let mut strace = lab.middle.spawn(&mut cmd);
     let pid = v6kit_testkit::traced_child(strace.id());
@@ -288,8 +273,9 @@ fn static_rule_answers_for_the_whole_prefix() {
     lab.middle
         .ip(&["route", "add", "2001:db8::100/128", "dev", "int0"]);
     assert!(!Lab::ping(&lab.router, "2001:db8::100"));
-    let conf = TempFile::new("proxy ext0 {\n    rule 2001:db8::/64 {\n        static\n    }\n}\n");
-    let daemon = lab.v6proxyd(&["--config", conf.0.to_str().unwrap()]);
+    let (_dir, conf) =
+        conf_file("proxy ext0 {\n    rule 2001:db8::/64 {\n        static\n    }\n}\n");
+    let daemon = lab.v6proxyd(&["--config", conf.to_str().unwrap()]);
     assert!(wait_until(WAIT, || lab.both_ways()));
     // Every address of the prefix is answered for, present or not.
     assert!(lab.answered("2001:db8::200"));
@@ -308,10 +294,10 @@ fn auto_rule_asks_where_the_routing_table_points() {
     lab.middle
         .ip(&["route", "add", "2001:db8::100/128", "dev", "int0"]);
     assert!(!Lab::ping(&lab.router, "2001:db8::100"));
-    let conf = TempFile::new(
+    let (_dir, conf) = conf_file(
         "route-ttl 200\nproxy ext0 {\n    timeout 300\n    rule 2001:db8::/64 {\n        auto\n    }\n}\n",
     );
-    let daemon = lab.v6proxyd(&["--config", conf.0.to_str().unwrap()]);
+    let daemon = lab.v6proxyd(&["--config", conf.to_str().unwrap()]);
     assert!(wait_until(WAIT, || lab.both_ways()));
     // 2001:db8::200 is routed back out of the upstream link: not answered.
     assert!(!lab.answered("2001:db8::200"));
@@ -334,9 +320,9 @@ fn ndppd_reads_the_same_file_and_behaves_the_same() {
     // add the host route by hand, as here.
     lab.middle
         .ip(&["route", "add", "2001:db8::100/128", "dev", "int0"]);
-    let conf = TempFile::new(IFACE_CONF);
+    let (_dir, conf) = conf_file(IFACE_CONF);
     let mut cmd = lab.middle.command("ndppd");
-    cmd.args(["-c", conf.0.to_str().unwrap()])
+    cmd.args(["-c", conf.to_str().unwrap()])
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     let _ndppd = lab.middle.spawn(&mut cmd);
@@ -382,9 +368,9 @@ fn kernel_mode_programs_proxy_entries_and_removes_them() {
 
 #[test]
 fn an_unknown_user_exits_2_naming_it() {
-    let conf = TempFile::new(IFACE_CONF);
+    let (_dir, conf) = conf_file(IFACE_CONF);
     let out = Command::new(env!("CARGO_BIN_EXE_v6proxyd"))
-        .args(["ndp", "-c", conf.0.to_str().unwrap()])
+        .args(["ndp", "-c", conf.to_str().unwrap()])
         .args(["--user", "no-such-user-v6kit"])
         .output()
         .unwrap();
@@ -398,15 +384,16 @@ fn an_unknown_user_exits_2_naming_it() {
 
 #[test]
 fn bad_configuration_and_arguments_are_reported_before_anything_starts() {
-    let conf = TempFile::new("proxy ext0 {\n    rule 2001:db8::/64 {\n        iface\n    }\n}\n");
+    let (_dir, conf) =
+        conf_file("proxy ext0 {\n    rule 2001:db8::/64 {\n        iface\n    }\n}\n");
     let out = Command::new(env!("CARGO_BIN_EXE_v6proxyd"))
-        .args(["ndp", "--check", "-c", conf.0.to_str().unwrap()])
+        .args(["ndp", "--check", "-c", conf.to_str().unwrap()])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains(&format!("{}:3: \"iface\"", conf.0.display())),
+        err.contains(&format!("{}:3: \"iface\"", conf.display())),
         "{err}"
     );
     let out = Command::new(env!("CARGO_BIN_EXE_v6proxyd"))

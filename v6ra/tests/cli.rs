@@ -3,6 +3,8 @@
 
 use std::process::{Command, Output};
 
+use v6kit_testkit::TempDir;
+
 fn v6rad(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_v6rad"))
         .args(args)
@@ -10,42 +12,28 @@ fn v6rad(args: &[&str]) -> Output {
         .expect("v6rad runs")
 }
 
-/// A file in the temporary directory, removed on drop (also when a test
-/// fails).
-struct TempFile(std::path::PathBuf);
-
-impl TempFile {
-    fn to_str(&self) -> &str {
-        self.0.to_str().unwrap()
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
-fn write(name: &str, text: &str) -> TempFile {
-    let path = std::env::temp_dir().join(format!("v6rad-cli-{}-{name}", std::process::id()));
-    std::fs::write(&path, text).unwrap();
-    TempFile(path)
+/// `text` in the file `name` of a directory of its own, which is removed
+/// on drop (also when a test fails); and the file's path.
+fn write(name: &str, text: &str) -> (TempDir, String) {
+    let dir = TempDir::new("v6rad-cli");
+    let path = dir.write(name, text).to_str().unwrap().to_owned();
+    (dir, path)
 }
 
 #[test]
 fn check_accepts_a_good_configuration() {
-    let path = write("good.conf", include_str!("data/rich.radvd.conf"));
-    let out = v6rad(&["-c", "-C", path.to_str()]);
+    let (_dir, path) = write("good.conf", include_str!("data/rich.radvd.conf"));
+    let out = v6rad(&["-c", "-C", &path]);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
 }
 
 #[test]
 fn check_reports_file_line_column_and_token_with_status_1() {
-    let path = write(
+    let (_dir, path) = write(
         "bad.conf",
         "interface eth0 {\n    AdvSendAdvert on;\n    MaxRtrAdvInterval 3;\n};\n",
     );
-    let p = path.to_str();
+    let p = path.as_str();
     for args in [vec!["--check", "--config", p], vec!["-c", "-C", p]] {
         let out = v6rad(&args);
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -80,11 +68,11 @@ fn bad_argument_is_status_2_and_named() {
 
 #[test]
 fn missing_interface_without_ignore_if_missing_is_status_1() {
-    let path = write(
+    let (_dir, path) = write(
         "missing.conf",
         "interface v6k-nonexistent {\n    AdvSendAdvert on;\n    IgnoreIfMissing off;\n};\n",
     );
-    let out = v6rad(&["-C", path.to_str()]);
+    let out = v6rad(&["-C", &path]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
@@ -95,8 +83,8 @@ fn missing_interface_without_ignore_if_missing_is_status_1() {
 
 #[test]
 fn an_unknown_user_exits_2_naming_it() {
-    let path = write("user.conf", include_str!("data/rich.radvd.conf"));
-    let out = v6rad(&["-C", path.to_str(), "-u", "no-such-user-v6kit"]);
+    let (_dir, path) = write("user.conf", include_str!("data/rich.radvd.conf"));
+    let out = v6rad(&["-C", &path, "-u", "no-such-user-v6kit"]);
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(

@@ -3,7 +3,10 @@
 //! the argument; `--check` validates without touching the system. These
 //! need no root.
 
+use std::path::PathBuf;
 use std::process::{Command, Output};
+
+use v6kit_testkit::TempDir;
 
 fn v6xlatd(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_v6xlatd"))
@@ -16,10 +19,12 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-fn conf_file(name: &str, text: &str) -> std::path::PathBuf {
-    let p = std::env::temp_dir().join(format!("v6xlatd-cli-{}-{name}.conf", std::process::id()));
-    std::fs::write(&p, text).unwrap();
-    p
+/// `text` in `NAME.conf`, in a directory of its own that is removed on
+/// drop (also when a test fails).
+fn conf_file(name: &str, text: &str) -> (TempDir, PathBuf) {
+    let dir = TempDir::new("v6xlatd-cli");
+    let path = dir.write(&format!("{name}.conf"), text);
+    (dir, path)
 }
 
 const GOOD: &str = "tun-device nat64\nipv4-addr 198.51.100.1\nipv6-addr 2001:db8:ffff::1\n\
@@ -28,9 +33,8 @@ const GOOD: &str = "tun-device nat64\nipv4-addr 198.51.100.1\nipv6-addr 2001:db8
 
 #[test]
 fn check_accepts_a_good_tayga_conf() {
-    let p = conf_file("good", GOOD);
+    let (_dir, p) = conf_file("good", GOOD);
     let o = v6xlatd(&["--config", p.to_str().unwrap(), "--check"]);
-    let _ = std::fs::remove_file(&p);
     assert!(o.status.success(), "{o:?}");
     assert!(String::from_utf8_lossy(&o.stdout).contains("configuration is good"));
 }
@@ -38,19 +42,17 @@ fn check_accepts_a_good_tayga_conf() {
 #[test]
 fn a_bad_line_names_file_line_and_token() {
     let text = format!("{GOOD}# a comment\nprefx 2001:db8::/96\n");
-    let p = conf_file("bad", &text);
+    let (_dir, p) = conf_file("bad", &text);
     let o = v6xlatd(&["-c", p.to_str().unwrap(), "--check"]);
-    let _ = std::fs::remove_file(&p);
     assert_eq!(o.status.code(), Some(1), "{o:?}");
     let want = format!("{}:9: unknown directive: \"prefx\"", p.display());
     assert!(stderr(&o).contains(&want), "{}", stderr(&o));
 
-    let p = conf_file(
+    let (_dir, p) = conf_file(
         "bad2",
         "tun-device nat64\nipv4-addr 198.51.100.1\nmap 198.51.100.300 2001:db8::1\n",
     );
     let o = v6xlatd(&["-c", p.to_str().unwrap()]);
-    let _ = std::fs::remove_file(&p);
     assert_eq!(o.status.code(), Some(1), "{o:?}");
     assert!(
         stderr(&o).contains(":3: expected an IPv4 address or prefix: \"198.51.100.300\""),
@@ -133,9 +135,8 @@ fn runs_from_flags_alone() {
 
 #[test]
 fn an_unknown_user_exits_2_naming_it() {
-    let p = conf_file("user", GOOD);
+    let (_dir, p) = conf_file("user", GOOD);
     let o = v6xlatd(&["-c", p.to_str().unwrap(), "--user", "no-such-user-v6kit"]);
-    let _ = std::fs::remove_file(&p);
     assert_eq!(o.status.code(), Some(2), "{o:?}");
     assert!(
         stderr(&o).contains("--user no-such-user-v6kit: no such user"),
