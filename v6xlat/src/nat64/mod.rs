@@ -1021,24 +1021,12 @@ impl Nat64 {
             dst: dst6,
             ident: f.ident,
         });
-        let bound = if !first {
-            match frag_key.map(|k| (k, self.fragments.get(&k))) {
-                Some((_, Some(&(b, _)))) => Bound { rewrite: None, ..b },
-                Some((k, None)) => return self.queue_fragment(k, input, now),
-                None => return Outcome::Dropped(DropReason::NoSession),
-            }
-        } else {
-            match self.flow_v6(input, out, layers.protocol, l4, src6, dst4, now) {
-                Ok(b) => b,
-                Err(o) => return o,
-            }
+        let bound = match self.fragment_session(input, now, frag_key, first, true, |nat| {
+            nat.flow_v6(input, out, layers.protocol, l4, src6, dst4, now)
+        }) {
+            Ok(b) => b,
+            Err(o) => return o,
         };
-        if let (Some(k), true) = (frag_key, first) {
-            self.remember_fragment(k, bound, now);
-            if !self.waiting.is_empty() {
-                self.release_fragments(k, bound, now);
-            }
-        }
         self.emit_v6(input, out, now, bound)
     }
 
@@ -1072,6 +1060,41 @@ impl Nat64 {
             o @ Outcome::Translated { .. } => o,
             Outcome::Icmp { reason, .. } | Outcome::Dropped(reason) => Outcome::Dropped(reason),
         }
+    }
+
+    /// The session of a packet, either direction, fragments included. An
+    /// unfragmented packet or a first fragment finds it by `flow`; a first
+    /// fragment also leaves it for the rest of its packet (`frag_key`) and
+    /// releases those of them that came before it. A later fragment takes
+    /// it from its first, or, when that has not come yet, waits for it if
+    /// `may_wait` ([`Nat64::queue_fragment`]) and is dropped otherwise.
+    /// `Err` holds what to do with `input` instead. Inlined: it is on each
+    /// direction's per-packet path.
+    #[inline(always)]
+    fn fragment_session(
+        &mut self,
+        input: &[u8],
+        now: u64,
+        frag_key: Option<FragKey>,
+        first: bool,
+        may_wait: bool,
+        flow: impl FnOnce(&mut Self) -> Result<Bound, Outcome>,
+    ) -> Result<Bound, Outcome> {
+        if !first {
+            return match frag_key.map(|k| (k, self.fragments.get(&k))) {
+                Some((_, Some(&(b, _)))) => Ok(Bound { rewrite: None, ..b }),
+                Some((k, None)) if may_wait => Err(self.queue_fragment(k, input, now)),
+                _ => Err(Outcome::Dropped(DropReason::NoSession)),
+            };
+        }
+        let bound = flow(self)?;
+        if let Some(k) = frag_key {
+            self.remember_fragment(k, bound, now);
+            if !self.waiting.is_empty() {
+                self.release_fragments(k, bound, now);
+            }
+        }
+        Ok(bound)
     }
 
     fn remember_fragment(&mut self, key: FragKey, bound: Bound, now: u64) {
@@ -1293,27 +1316,14 @@ impl Nat64 {
             proto: ip.protocol(),
             ident: ip.ident(),
         });
-        let bound = if !first {
-            match frag_key.map(|k| (k, self.fragments.get(&k))) {
-                Some((_, Some(&(b, _)))) => Bound { rewrite: None, ..b },
-                // A hairpinned fragment is not kept: the IPv6 one is.
-                Some((k, None)) if hairpin.is_none() => {
-                    return self.queue_fragment(k, input, now);
-                }
-                _ => return Outcome::Dropped(DropReason::NoSession),
-            }
-        } else {
-            match self.flow_v4(&ip, input, out, now, hairpin) {
-                Ok(b) => b,
-                Err(o) => return o,
-            }
+        // A hairpinned fragment is not kept: the IPv6 one is.
+        let may_wait = hairpin.is_none();
+        let bound = match self.fragment_session(input, now, frag_key, first, may_wait, |nat| {
+            nat.flow_v4(&ip, input, out, now, hairpin)
+        }) {
+            Ok(b) => b,
+            Err(o) => return o,
         };
-        if let (Some(k), true) = (frag_key, first) {
-            self.remember_fragment(k, bound, now);
-            if !self.waiting.is_empty() {
-                self.release_fragments(k, bound, now);
-            }
-        }
         self.emit_v4(input, out, bound, hairpin)
     }
 
